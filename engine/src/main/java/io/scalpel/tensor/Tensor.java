@@ -1,0 +1,82 @@
+package io.scalpel.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * A named, typed, row-major array whose bytes live in a {@link MemorySegment} — usually a slice of a
+ * memory-mapped checkpoint, so nothing is copied onto the heap. The owner of the segment's arena
+ * decides its lifetime.
+ */
+public record Tensor(String name, DType dtype, long[] shape, MemorySegment data) {
+
+    public static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    public Tensor {
+        shape = shape.clone();
+        long expected = elementCount(shape) * dtype.bytes();
+        if (data.byteSize() != expected) {
+            throw new IllegalArgumentException("tensor " + name + ": " + data.byteSize() + " bytes for shape "
+                    + Arrays.toString(shape) + " of " + dtype + " (expected " + expected + ")");
+        }
+    }
+
+    public static long elementCount(long[] shape) {
+        long n = 1;
+        for (long d : shape) n = Math.multiplyExact(n, d);
+        return n;
+    }
+
+    public long size() { return elementCount(shape); }
+
+    public int rank() { return shape.length; }
+
+    /** Rows of a matrix (first dimension); 1 for a vector. */
+    public int rows() { return shape.length == 1 ? 1 : Math.toIntExact(shape[0]); }
+
+    /** Columns of a matrix (last dimension). */
+    public int cols() { return Math.toIntExact(shape[shape.length - 1]); }
+
+    @Override public long[] shape() { return shape.clone(); }
+
+    public long dim(int i) { return shape[i]; }
+
+    /** Element {@code i} (flat index) widened to fp32. */
+    public float getFloat(long i) {
+        return switch (dtype) {
+            case F32 -> data.getAtIndex(F32_LE, i);
+            case F16 -> Float.float16ToFloat(data.getAtIndex(I16_LE, i));
+            case BF16 -> Float.intBitsToFloat((data.getAtIndex(I16_LE, i) & 0xFFFF) << 16);
+            case I32 -> data.getAtIndex(I32_LE, i);
+        };
+    }
+
+    /** Copies {@code n} elements from flat index {@code from} into {@code dst}, widened to fp32. */
+    public void toFloats(long from, float[] dst, int dstOff, int n) {
+        if (dtype == DType.F32) {
+            MemorySegment.copy(data, F32_LE, from * 4, dst, dstOff, n);
+            return;
+        }
+        for (int i = 0; i < n; i++) dst[dstOff + i] = getFloat(from + i);
+    }
+
+    /** The whole tensor widened to fp32 on the heap (for small tensors and tests). */
+    public float[] toFloatArray() {
+        float[] out = new float[Math.toIntExact(size())];
+        toFloats(0, out, 0, out.length);
+        return out;
+    }
+
+    /** Same bytes under another name. */
+    public Tensor withName(String newName) { return new Tensor(newName, dtype, shape, data); }
+
+    @Override public String toString() { return name + ":" + dtype + Arrays.toString(shape); }
+
+    @Override public boolean equals(Object o) { return this == o; }
+
+    @Override public int hashCode() { return System.identityHashCode(this); }
+}
