@@ -1,0 +1,130 @@
+package io.scalpel.synth;
+
+import io.scalpel.model.ModelConfig;
+import io.scalpel.tensor.DType;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Writes a random-weight Llama checkpoint of a given shape, dtype and format, for benchmarks and
+ * tests that need a model of a real size without downloading one. Weights are N(0, 0.02), norm gains
+ * 1; the same spec and seed give the same bytes. Everything streams to disk (a 7B F16 file is 13 GB),
+ * first into a hidden temporary beside the target, then moved into place in one rename, so a reader
+ * never sees half a file. An existing target is never overwritten.
+ */
+public final class SyntheticCheckpoint {
+    private SyntheticCheckpoint() {}
+
+    /**
+     * @param label shape's name as given ("110M", or the custom spec), recorded in the file's metadata
+     */
+    public record Spec(String label, ModelConfig shape, DType dtype, SyntheticFormat format, long seed) {
+        public Spec {
+            if (!dtype.isFloat()) throw new IllegalArgumentException("synthetic weights are f32, f16 or bf16, not " + dtype);
+            if (format == SyntheticFormat.LLAMA2C && dtype != DType.F32) {
+                throw new IllegalArgumentException("llama2.c .bin files hold fp32 only; write " + dtype.name().toLowerCase(Locale.ROOT)
+                        + " as safetensors or gguf");
+            }
+        }
+
+        /** Parses the command-line words: shape (name or spec), dtype f32|f16|bf16, format safetensors|gguf|llama2c. */
+        public static Spec parse(String shape, String dtype, String format, long seed) {
+            DType dt = switch (dtype.toLowerCase(Locale.ROOT)) {
+                case "f32" -> DType.F32;
+                case "f16" -> DType.F16;
+                case "bf16" -> DType.BF16;
+                default -> throw new IllegalArgumentException("unknown dtype \"" + dtype + "\" (expected f32, f16 or bf16)");
+            };
+            return new Spec(shape, ModelShapes.parse(shape), dt, SyntheticFormat.parse(format), seed);
+        }
+
+        /** A descriptive file or directory name, e.g. {@code synth-110M-f32-s1.bin}. */
+        public String fileName() {
+            String base = "synth-" + label.replaceAll("[^A-Za-z0-9]+", "_") + "-" + dtype.name().toLowerCase(Locale.ROOT) + "-s" + seed;
+            return switch (format) {
+                case SAFETENSORS -> base;
+                case GGUF -> base + ".gguf";
+                case LLAMA2C -> base + ".bin";
+            };
+        }
+
+        /** Bytes of tensor data the checkpoint will hold. */
+        public long weightBytes() {
+            return TensorPlan.of(format, shape).stream().mapToLong(t -> t.elements() * (format == SyntheticFormat.LLAMA2C ? 4 : dtype.bytes())).sum();
+        }
+    }
+
+    /** Writes {@code spec} at {@code target} (a directory for safetensors, a file otherwise) and returns it. */
+    public static Path write(Spec spec, Path target) throws IOException {
+        return write(spec, target, Runtime.getRuntime().availableProcessors());
+    }
+
+    public static Path write(Spec spec, Path target, int threads) throws IOException {
+        Path absolute = target.toAbsolutePath();
+        if (Files.exists(absolute)) throw new FileAlreadyExistsException(absolute.toString(), null, "refusing to overwrite");
+        Path parent = absolute.getParent();
+        Files.createDirectories(parent);
+        List<PlannedTensor> plan = TensorPlan.of(spec.format(), spec.shape());
+        Path temp = spec.format() == SyntheticFormat.SAFETENSORS
+                ? Files.createTempDirectory(parent, "." + absolute.getFileName() + ".")
+                : Files.createTempFile(parent, "." + absolute.getFileName() + ".", ".partial");
+        try (TensorStreamer streamer = new TensorStreamer(spec.seed(), Math.max(1, threads))) {
+            switch (spec.format()) {
+                case SAFETENSORS -> {
+                    Files.writeString(temp.resolve("config.json"), HuggingFaceConfigJson.of(spec.shape(), spec.dtype()));
+                    try (FileChannel out = create(temp.resolve("model.safetensors"))) {
+                        SafetensorsStreamWriter.write(out, plan, spec.dtype(), Map.of("format", "pt",
+                                "scalpel.synthetic", spec.label() + " seed " + spec.seed()), streamer);
+                        out.force(true);
+                    }
+                }
+                case GGUF -> {
+                    try (FileChannel out = open(temp)) {
+                        GgufStreamWriter.write(out, spec.shape(), "scalpel synthetic " + spec.label(), plan, spec.dtype(), streamer);
+                        out.force(true);
+                    }
+                }
+                case LLAMA2C -> {
+                    try (FileChannel out = open(temp)) {
+                        Llama2cStreamWriter.write(out, spec.shape(), plan, streamer);
+                        out.force(true);
+                    }
+                }
+            }
+            // Checked again: another writer may have finished the same target meanwhile; rename would replace it.
+            if (Files.exists(absolute)) throw new FileAlreadyExistsException(absolute.toString(), null, "appeared while writing; refusing to overwrite");
+            Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE);
+            return absolute;
+        } catch (IOException | RuntimeException e) {
+            deleteRecursively(temp);
+            throw e;
+        }
+    }
+
+    private static FileChannel create(Path file) throws IOException {
+        return FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    }
+
+    private static FileChannel open(Path existingTemp) throws IOException {
+        return FileChannel.open(existingTemp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+    }
+
+    private static void deleteRecursively(Path p) {
+        try (Stream<Path> all = Files.walk(p)) {
+            for (Path q : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
+        } catch (IOException ignored) {
+            // Best effort: a leftover hidden temporary is harmless and named after its target.
+        }
+    }
+}
