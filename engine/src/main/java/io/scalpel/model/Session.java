@@ -97,7 +97,8 @@ public final class Session implements AutoCloseable {
         }
         for (int start = 0; start < tokens.length; start += chunk) {
             int n = Math.min(chunk, tokens.length - start);
-            int[] part = java.util.Arrays.copyOfRange(tokens, start, start + n);
+            // Decode passes one token: run the caller's array as is, so a step allocates nothing.
+            int[] part = n == tokens.length ? tokens : java.util.Arrays.copyOfRange(tokens, start, start + n);
             boolean last = start + n == tokens.length;
             step(part, listener, allLogits == null ? (last ? LogitRows.LAST : LogitRows.NONE) : LogitRows.ALL);
             if (allLogits != null) {

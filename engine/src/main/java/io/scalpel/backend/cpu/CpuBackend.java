@@ -16,8 +16,10 @@ import java.lang.foreign.MemorySegment;
  */
 public final class CpuBackend implements Backend {
     private final WorkerPool pool;
+    private final Matmul matmul;
+    private final Attention attention;
     private final Arena arena = Arena.ofShared();
-    /** Per-worker scratch rows (a widened weight row, attention scores); grown on the caller thread only. */
+    /** Per-worker scratch rows for the surgery's row scans; grown on the caller thread only. */
     private float[][] scratch;
 
     public CpuBackend() {
@@ -26,6 +28,8 @@ public final class CpuBackend implements Backend {
 
     public CpuBackend(int threads) {
         this.pool = new WorkerPool(threads);
+        this.matmul = new Matmul(pool);
+        this.attention = new Attention(pool);
         this.scratch = new float[threads][1024];
     }
 
@@ -85,13 +89,11 @@ public final class CpuBackend implements Backend {
         CpuWeight t = CpuWeight.of(table);
         int dim = t.cols();
         check(o, (long) tokens.length * dim);
-        float[] row = new float[dim];
         for (int i = 0; i < tokens.length; i++) {
             if (tokens[i] < 0 || tokens[i] >= t.rows()) {
                 throw new IllegalArgumentException("token id " + tokens[i] + " out of range [0, " + t.rows() + ")");
             }
-            RowDot.widenRow(t.data(), t.dtype(), tokens[i], dim, row);
-            System.arraycopy(row, 0, o.array(), o.offset() + i * dim, dim);
+            Widen.row(t.data(), t.dtype(), tokens[i], dim, o.array(), o.offset() + i * dim);
         }
     }
 
@@ -99,7 +101,9 @@ public final class CpuBackend implements Backend {
         CpuBuffer o = CpuBuffer.of(out), xi = CpuBuffer.of(x);
         check(o, (long) rows * dim);
         check(xi, (long) rows * dim);
-        RmsNorm.run(o, xi, CpuWeight.of(gamma).source(), new float[dim], rows, dim, eps);
+        CpuWeight g = CpuWeight.of(gamma);
+        if (g.rows() * (long) g.cols() != dim) throw new IllegalArgumentException("norm gains " + g.name() + " do not have " + dim + " elements");
+        RmsNorm.run(o, xi, g.data(), g.dtype(), rows, dim, eps);
     }
 
     @Override public void matmul(Buffer out, Buffer x, Weight w, int rows) {
@@ -108,17 +112,15 @@ public final class CpuBackend implements Backend {
         int n = cw.rows(), k = cw.cols();
         check(o, (long) rows * n);
         check(xi, (long) rows * k);
-        Matmul.run(pool, scratch(k), cw.data(), cw.dtype(), n, k, xi.array(), xi.offset(), rows, o.array(), o.offset());
+        matmul.run(cw.data(), cw.dtype(), n, k, xi.array(), xi.offset(), rows, o.array(), o.offset());
     }
 
     @Override public void addBias(Buffer x, Weight bias, int rows) {
         CpuBuffer xi = CpuBuffer.of(x);
-        float[] b = CpuWeight.of(bias).source().toFloatArray();
-        check(xi, (long) rows * b.length);
-        for (int r = 0; r < rows; r++) {
-            int off = xi.offset() + r * b.length;
-            for (int i = 0; i < b.length; i++) xi.array()[off + i] += b[i];
-        }
+        CpuWeight b = CpuWeight.of(bias);
+        int n = b.rows() * b.cols();
+        check(xi, (long) rows * n);
+        for (int r = 0; r < rows; r++) Elementwise.addStored(xi.array(), xi.offset() + r * n, b.data(), b.dtype(), n);
     }
 
     @Override public void rope(Buffer x, int rows, int heads, int headDim, int pos0, Buffer cos, Buffer sin) {
@@ -134,25 +136,21 @@ public final class CpuBackend implements Backend {
         check(o, (long) rows * heads * headDim);
         check(k, (long) (pos0 + rows) * kvHeads * headDim);
         check(v, (long) (pos0 + rows) * kvHeads * headDim);
-        Attention.run(pool, scratch(pos0 + rows), o, qi, k, v, rows, pos0, heads, kvHeads, headDim);
+        attention.run(o, qi, k, v, rows, pos0, heads, kvHeads, headDim);
     }
 
     @Override public void swiglu(Buffer gate, Buffer up, long n) {
         CpuBuffer g = CpuBuffer.of(gate), u = CpuBuffer.of(up);
         check(g, n);
         check(u, n);
-        float[] ga = g.array(), ua = u.array();
-        for (int i = 0; i < n; i++) {
-            float v = ga[g.offset() + i];
-            ga[g.offset() + i] = (float) (v / (1.0 + Math.exp(-v))) * ua[u.offset() + i];
-        }
+        Elementwise.swiglu(g.array(), g.offset(), u.array(), u.offset(), (int) n);
     }
 
     @Override public void add(Buffer x, Buffer y, long n) {
         CpuBuffer a = CpuBuffer.of(x), b = CpuBuffer.of(y);
         check(a, n);
         check(b, n);
-        for (int i = 0; i < n; i++) a.array()[a.offset() + i] += b.array()[b.offset() + i];
+        Elementwise.add(a.array(), a.offset(), b.array(), b.offset(), (int) n);
     }
 
     @Override public int argmax(Buffer x, int n) {

@@ -6,28 +6,65 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * {@code out[rows, N] = x[rows, K] · Wᵀ} for a stored weight W [N, K] — the Java reference of the
- * matmul kernels in {@code kernels/src/main/cuda/matmul.cu}. Output features are split into one
- * contiguous block per thread. With one activation row (decode) each weight row is streamed once
- * straight from the mapping; with several (prefill) each weight row is widened once into a scratch row
- * and reused against every activation row, so the weights are read once per call, not once per token.
+ * matmul kernels in {@code kernels/src/main/cuda/matmul.cu}. Output features are shared out across
+ * the pool in chunks of whole 4-row blocks. With one activation row (decode) the weight rows stream
+ * straight from the mapping ({@link RowDot}); with several (prefill) each block of four rows is widened
+ * once into per-thread scratch and multiplied against every activation row ({@link TileDot}), so the
+ * weights are read once per call, not once per token. Both give the same bits for the same row.
+ *
+ * <p>One instance per backend, reused for every call (its fields are the current call's operands), so
+ * a decode step allocates nothing; like the backend, it serves one calling thread.
  */
-final class Matmul {
-    private Matmul() {}
+final class Matmul implements WorkerPool.RangeTask {
+    private final WorkerPool pool;
+    private float[][] scratch = new float[0][];
+    private MemorySegment w;
+    private DType dtype;
+    private int n, k, xOff, rows, outOff;
+    private float[] x, out;
 
-    static void run(WorkerPool pool, float[][] scratch, MemorySegment w, DType dtype, int n, int k,
-                    float[] x, int xOff, int rows, float[] out, int outOff) {
-        pool.forRange(n, (from, to, worker) -> {
-            if (rows == 1 && dtype == DType.F32) {
-                for (int j = from; j < to; j++) out[outOff + j] = RowDot.dotF32(w, (long) j * k * 4, x, xOff, k);
-            } else if (rows == 1 && dtype == DType.BF16) {
-                for (int j = from; j < to; j++) out[outOff + j] = RowDot.dotBf16(w, (long) j * k * 2, x, xOff, k);
-            } else {
-                float[] row = scratch[worker];
-                for (int j = from; j < to; j++) {
-                    RowDot.widenRow(w, dtype, j, k, row);
-                    for (int t = 0; t < rows; t++) out[outOff + t * n + j] = RowDot.dot(row, 0, x, xOff + t * k, k);
-                }
-            }
-        });
+    Matmul(WorkerPool pool) {
+        this.pool = pool;
+    }
+
+    void run(MemorySegment w, DType dtype, int n, int k, float[] x, int xOff, int rows, float[] out, int outOff) {
+        if (rows > 1 && (scratch.length == 0 || scratch[0].length < 4 * k)) {
+            scratch = new float[pool.parallelism()][4 * k];
+        }
+        this.w = w;
+        this.dtype = dtype;
+        this.n = n;
+        this.k = k;
+        this.x = x;
+        this.xOff = xOff;
+        this.rows = rows;
+        this.out = out;
+        this.outOff = outOff;
+        try {
+            pool.forRange(n, 4, this);
+        } finally {
+            this.w = null; // do not keep a closed mapping or a caller's arrays reachable
+            this.x = null;
+            this.out = null;
+        }
+    }
+
+    @Override public void run(int from, int to, int worker) {
+        if (rows == 1) {
+            RowDot.rows(w, dtype, from, to, k, x, xOff, out, outOff);
+            return;
+        }
+        float[] block = scratch[worker];
+        int j = from;
+        for (; j + 4 <= to; j += 4) {
+            for (int r = 0; r < 4; r++) Widen.row(w, dtype, j + r, k, block, r * k);
+            int t = 0;
+            for (; t + 4 <= rows; t += 4) TileDot.tile4x4(block, k, x, xOff, t, out, outOff, n, j);
+            for (; t < rows; t++) TileDot.tile4x1(block, k, x, xOff, t, out, outOff, n, j);
+        }
+        for (; j < to; j++) {
+            Widen.row(w, dtype, j, k, block, 0);
+            for (int t = 0; t < rows; t++) out[outOff + t * n + j] = RowDot.dot(block, 0, x, xOff + t * k, k);
+        }
     }
 }

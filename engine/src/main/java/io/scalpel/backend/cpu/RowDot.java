@@ -1,100 +1,127 @@
 package io.scalpel.backend.cpu;
 
 import io.scalpel.tensor.DType;
-import io.scalpel.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 
 /**
- * Dot products of one stored weight row with fp32 activations, and row widening — the inner loop of
- * every matrix product on the CPU. Four independent accumulators hide FMA latency; BF16 widens in
- * vector registers (a 16-bit shift), F16 through the scalar intrinsic into a per-thread scratch row.
+ * Dot products of stored weight rows with one fp32 activation row, read straight from the mapping —
+ * the decode (matrix-vector) kernel. Four rows at a time share each load of x and give four
+ * independent FMA chains and four memory streams.
+ *
+ * <p>Summation order, fixed for every kernel in this package so that decode, prefill and any thread
+ * split give bit-identical results: one vector accumulator per (row, token) over k in steps of
+ * {@code F.length()}, lanes reduced, then the scalar tail added in index order.
  */
 final class RowDot {
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    /** Shorts with as many lanes as {@link #F}: one 16-bit weight per float lane. */
-    static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(F.vectorBitSize() / 2));
-    static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.withShape(F.vectorShape());
-    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    static final VectorSpecies<Float> F = Widen.F;
 
     private RowDot() {}
 
-    /** Σ w[row, 0..k) · x[xOff .. xOff+k) with w an F32 row starting at byte {@code wOff}. */
-    static float dotF32(MemorySegment w, long wOff, float[] x, int xOff, int k) {
-        int L = F.length();
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-        int i = 0;
-        for (; i + 4 * L <= k; i += 4 * L) {
-            a0 = FloatVector.fromMemorySegment(F, w, wOff + 4L * i, LE).fma(FloatVector.fromArray(F, x, xOff + i), a0);
-            a1 = FloatVector.fromMemorySegment(F, w, wOff + 4L * (i + L), LE).fma(FloatVector.fromArray(F, x, xOff + i + L), a1);
-            a2 = FloatVector.fromMemorySegment(F, w, wOff + 4L * (i + 2 * L), LE).fma(FloatVector.fromArray(F, x, xOff + i + 2 * L), a2);
-            a3 = FloatVector.fromMemorySegment(F, w, wOff + 4L * (i + 3 * L), LE).fma(FloatVector.fromArray(F, x, xOff + i + 3 * L), a3);
+    /** {@code out[outOff + j] = W[j,:] · x} for rows {@code j} in [from, to) of a [n, k] weight. */
+    static void rows(MemorySegment w, DType dtype, int from, int to, int k, float[] x, int xOff, float[] out, int outOff) {
+        int j = from;
+        switch (dtype) {
+            case F32 -> { for (; j + 4 <= to; j += 4) f32x4(w, j, k, x, xOff, out, outOff + j); }
+            case BF16 -> { for (; j + 4 <= to; j += 4) bf16x4(w, j, k, x, xOff, out, outOff + j); }
+            case F16 -> { for (; j + 4 <= to; j += 4) f16x4(w, j, k, x, xOff, out, outOff + j); }
+            case I32 -> throw new IllegalArgumentException("I32 weights have no float rows");
         }
+        for (; j < to; j++) out[outOff + j] = one(w, dtype, j, k, x, xOff);
+    }
+
+    private static void f32x4(MemorySegment w, int row, int k, float[] x, int xOff, float[] out, int o) {
+        int L = F.length(), i = 0;
+        long r0 = (long) row * k * 4, rb = (long) k * 4, r1 = r0 + rb, r2 = r1 + rb, r3 = r2 + rb;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (; i + L <= k; i += L) {
-            a0 = FloatVector.fromMemorySegment(F, w, wOff + 4L * i, LE).fma(FloatVector.fromArray(F, x, xOff + i), a0);
+            FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
+            long b = 4L * i;
+            a0 = FloatVector.fromMemorySegment(F, w, r0 + b, Widen.LE).fma(xv, a0);
+            a1 = FloatVector.fromMemorySegment(F, w, r1 + b, Widen.LE).fma(xv, a1);
+            a2 = FloatVector.fromMemorySegment(F, w, r2 + b, Widen.LE).fma(xv, a2);
+            a3 = FloatVector.fromMemorySegment(F, w, r3 + b, Widen.LE).fma(xv, a3);
         }
-        float sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
-        for (; i < k; i++) sum += w.get(Tensor.F32_LE, wOff + 4L * i) * x[xOff + i];
+        finish4(w, DType.F32, row, k, i, x, xOff, out, o, a0, a1, a2, a3);
+    }
+
+    private static void bf16x4(MemorySegment w, int row, int k, float[] x, int xOff, float[] out, int o) {
+        int L = F.length(), i = 0;
+        long r0 = (long) row * k * 2, rb = (long) k * 2, r1 = r0 + rb, r2 = r1 + rb, r3 = r2 + rb;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (; i + L <= k; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
+            long b = 2L * i;
+            a0 = Widen.bf16(w, r0 + b).fma(xv, a0);
+            a1 = Widen.bf16(w, r1 + b).fma(xv, a1);
+            a2 = Widen.bf16(w, r2 + b).fma(xv, a2);
+            a3 = Widen.bf16(w, r3 + b).fma(xv, a3);
+        }
+        finish4(w, DType.BF16, row, k, i, x, xOff, out, o, a0, a1, a2, a3);
+    }
+
+    private static void f16x4(MemorySegment w, int row, int k, float[] x, int xOff, float[] out, int o) {
+        int L = F.length(), i = 0;
+        long r0 = (long) row * k * 2, rb = (long) k * 2, r1 = r0 + rb, r2 = r1 + rb, r3 = r2 + rb;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (; i + L <= k; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
+            long b = 2L * i;
+            a0 = Widen.f16(w, r0 + b).fma(xv, a0);
+            a1 = Widen.f16(w, r1 + b).fma(xv, a1);
+            a2 = Widen.f16(w, r2 + b).fma(xv, a2);
+            a3 = Widen.f16(w, r3 + b).fma(xv, a3);
+        }
+        finish4(w, DType.F16, row, k, i, x, xOff, out, o, a0, a1, a2, a3);
+    }
+
+    private static void finish4(MemorySegment w, DType dtype, int row, int k, int tail, float[] x, int xOff, float[] out, int o,
+                                FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
+        out[o] = finish(w, dtype, row, k, tail, x, xOff, a0);
+        out[o + 1] = finish(w, dtype, row + 1, k, tail, x, xOff, a1);
+        out[o + 2] = finish(w, dtype, row + 2, k, tail, x, xOff, a2);
+        out[o + 3] = finish(w, dtype, row + 3, k, tail, x, xOff, a3);
+    }
+
+    private static float finish(MemorySegment w, DType dtype, int row, int k, int tail, float[] x, int xOff, FloatVector acc) {
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        long off = (long) row * k * dtype.bytes();
+        for (int i = tail; i < k; i++) sum += Widen.scalar(w, dtype, off, i) * x[xOff + i];
         return sum;
     }
 
-    /** As {@link #dotF32} for a BF16 row: widened in registers by shifting the bits 16 left. */
-    static float dotBf16(MemorySegment w, long wOff, float[] x, int xOff, int k) {
-        int L = F.length();
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
-        int i = 0;
-        for (; i + 2 * L <= k; i += 2 * L) {
-            a0 = bf16(w, wOff + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
-            a1 = bf16(w, wOff + 2L * (i + L)).fma(FloatVector.fromArray(F, x, xOff + i + L), a1);
+    /** One row's dot product, in the package's summation order. */
+    static float one(MemorySegment w, DType dtype, int row, int k, float[] x, int xOff) {
+        int L = F.length(), i = 0;
+        long off = (long) row * k * dtype.bytes();
+        FloatVector acc = FloatVector.zero(F);
+        for (; i + L <= k; i += L) {
+            FloatVector wv = switch (dtype) {
+                case F32 -> FloatVector.fromMemorySegment(F, w, off + 4L * i, Widen.LE);
+                case BF16 -> Widen.bf16(w, off + 2L * i);
+                case F16 -> Widen.f16(w, off + 2L * i);
+                case I32 -> throw new IllegalArgumentException("I32 weights have no float rows");
+            };
+            acc = wv.fma(FloatVector.fromArray(F, x, xOff + i), acc);
         }
-        for (; i + L <= k; i += L) a0 = bf16(w, wOff + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
-        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
-        for (; i < k; i++) sum += Float.intBitsToFloat((w.get(Tensor.I16_LE, wOff + 2L * i) & 0xFFFF) << 16) * x[xOff + i];
-        return sum;
+        return finish(w, dtype, row, k, i, x, xOff, acc);
     }
 
-    private static FloatVector bf16(MemorySegment w, long byteOff) {
-        ShortVector s = ShortVector.fromMemorySegment(S, w, byteOff, LE);
-        IntVector widened = (IntVector) s.convertShape(VectorOperators.S2I, I, 0);
-        return widened.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
-
-    /** Σ a[aOff..aOff+k) · b[bOff..bOff+k), both fp32 on the heap. */
+    /** Σ a[aOff..aOff+k) · b[bOff..bOff+k), both fp32 on the heap, in the package's summation order. */
     static float dot(float[] a, int aOff, float[] b, int bOff, int k) {
-        int L = F.length();
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
-        int i = 0;
-        for (; i + 2 * L <= k; i += 2 * L) {
-            a0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), a0);
-            a1 = FloatVector.fromArray(F, a, aOff + i + L).fma(FloatVector.fromArray(F, b, bOff + i + L), a1);
-        }
-        for (; i + L <= k; i += L) a0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), a0);
-        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        int L = F.length(), i = 0;
+        FloatVector acc = FloatVector.zero(F);
+        for (; i + L <= k; i += L) acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
+        float sum = acc.reduceLanes(VectorOperators.ADD);
         for (; i < k; i++) sum += a[aOff + i] * b[bOff + i];
         return sum;
     }
 
     /** Widens stored row {@code row} of a [rows, k] weight into {@code dst[0..k)}. */
     static void widenRow(MemorySegment w, DType dtype, long row, int k, float[] dst) {
-        long off = row * k * dtype.bytes();
-        switch (dtype) {
-            case F32 -> MemorySegment.copy(w, Tensor.F32_LE, off, dst, 0, k);
-            case BF16 -> {
-                int L = F.length(), i = 0;
-                for (; i + L <= k; i += L) bf16(w, off + 2L * i).intoArray(dst, i);
-                for (; i < k; i++) dst[i] = Float.intBitsToFloat((w.get(Tensor.I16_LE, off + 2L * i) & 0xFFFF) << 16);
-            }
-            case F16 -> {
-                for (int i = 0; i < k; i++) dst[i] = Float.float16ToFloat(w.get(Tensor.I16_LE, off + 2L * i));
-            }
-            case I32 -> throw new IllegalArgumentException("I32 weights have no float rows");
-        }
+        Widen.row(w, dtype, row, k, dst, 0);
     }
 }

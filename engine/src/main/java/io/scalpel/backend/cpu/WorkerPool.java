@@ -1,32 +1,47 @@
 package io.scalpel.backend.cpu;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A fixed set of worker threads that split an index range into contiguous blocks, one block per
- * thread, the caller taking the first. Decode on a 110M model issues ~80 matrix-vector products per
- * token, so the hand-off must cost microseconds: workers spin briefly on a generation counter before
- * parking, and the caller spins before parking on the completion count.
+ * A fixed set of worker threads that share out an index range in contiguous chunks, the caller
+ * working too. A 110M decode step issues ~80 matrix-vector products, so a hand-off must cost well
+ * under a microsecond: idle workers spin on a shared cursor for a while before parking, and nothing is
+ * allocated per call.
+ *
+ * <p>Chunks are claimed, not assigned: each thread takes the next unclaimed chunk until none is left.
+ * On a busy machine (the 2-core hosts here run other builds) a worker the OS has not scheduled simply
+ * claims nothing, and the caller does the work instead of waiting a time slice for it. Which thread
+ * computes a chunk never changes its result, so outputs are bit-identical whatever the scheduling.
+ *
+ * <p>The cursor packs (generation, chunk count, next chunk) into one long, so a single CAS both claims
+ * a chunk and proves the job is still the current one; the job's fields, written before the cursor was
+ * published, cannot change until every claimed chunk is finished.
  */
 final class WorkerPool implements AutoCloseable {
 
-    /** Work over {@code [from, to)} done by one thread; {@code worker} indexes per-thread scratch. */
+    /** Work over {@code [from, to)} done by one thread; {@code worker} indexes per-thread scratch (0 = caller). */
     @FunctionalInterface
     interface RangeTask {
         void run(int from, int to, int worker);
     }
 
-    private static final int SPIN_ITERATIONS = 20_000;
+    /** Chunks per thread: enough to rebalance when one core is busy, few enough that claiming is free. */
+    private static final int CHUNKS_PER_THREAD = 8;
+    private static final int MAX_CHUNKS = 0xFFFF;
+    /** How long an idle worker spins before parking: longer than the gap between two matmuls of a decode step. */
+    private static final long SPIN_NANOS = 200_000;
 
     private final Thread[] workers;
     private final int parallelism;
-    private final AtomicInteger generation = new AtomicInteger();
-    private final AtomicInteger pending = new AtomicInteger();
-    private volatile RangeTask task;
-    private volatile int total;
+    /** generation (32 bits) | chunks (16 bits) | next chunk to claim (16 bits). */
+    private final AtomicLong cursor = new AtomicLong();
+    private final AtomicInteger finished = new AtomicInteger();
+    private final AtomicInteger sleepers = new AtomicInteger();
+    private RangeTask task;
+    private int total, chunkSize;
     private volatile boolean closed;
-    private volatile Thread caller;
     private volatile Throwable failure;
 
     WorkerPool(int parallelism) {
@@ -42,26 +57,39 @@ final class WorkerPool implements AutoCloseable {
 
     int parallelism() { return parallelism; }
 
-    /** Runs {@code task} over {@code [0, n)} split into one contiguous block per thread; returns when all are done. */
+    /** Runs {@code t} over {@code [0, n)} in chunks of at least one index; returns when all are done. */
     void forRange(int n, RangeTask t) {
+        forRange(n, 1, t);
+    }
+
+    /**
+     * Runs {@code t} over {@code [0, n)} in chunks whose sizes are multiples of {@code grain} (except
+     * the last); returns when all are done. A grain keeps row blocks of a kernel whole.
+     */
+    void forRange(int n, int grain, RangeTask t) {
         if (n <= 0) return;
-        if (parallelism == 1 || n == 1) {
+        int units = (n + grain - 1) / grain;
+        if (parallelism == 1 || units == 1) {
             t.run(0, n, 0);
             return;
         }
+        int chunks = Math.min(Math.min(units, parallelism * CHUNKS_PER_THREAD), MAX_CHUNKS);
+        int size = (units + chunks - 1) / chunks * grain;
+        chunks = (n + size - 1) / size;
         task = t;
         total = n;
-        caller = Thread.currentThread();
+        chunkSize = size;
         failure = null;
-        pending.set(workers.length);
-        generation.incrementAndGet();
-        for (Thread w : workers) LockSupport.unpark(w);
+        finished.set(0);
+        long generation = (cursor.get() >>> 32) + 1;
+        cursor.set(generation << 32 | (long) chunks << 16); // publishes the fields above
+        if (sleepers.get() > 0) for (Thread w : workers) LockSupport.unpark(w);
         try {
-            runBlock(t, n, 0);
+            work(0);
         } finally {
-            for (int spins = 0; pending.get() > 0; spins++) {
-                if (spins < SPIN_ITERATIONS) Thread.onSpinWait();
-                else LockSupport.parkNanos(this, 50_000);
+            for (int spins = 0; finished.get() < chunks; spins++) {
+                if (spins < 1_000) Thread.onSpinWait();
+                else Thread.yield(); // a worker mid-chunk may share our core
             }
             task = null;
         }
@@ -73,29 +101,43 @@ final class WorkerPool implements AutoCloseable {
         }
     }
 
-    private void runBlock(RangeTask t, int n, int worker) {
-        int from = (int) ((long) n * worker / parallelism);
-        int to = (int) ((long) n * (worker + 1) / parallelism);
-        if (from < to) t.run(from, to, worker);
-    }
-
-    private void workerLoop(int id) {
-        int seen = 0;
+    /** Claims and runs chunks of the current job until none is left. */
+    private void work(int worker) {
         while (true) {
-            int spins = 0;
-            while (generation.get() == seen && !closed) {
-                if (spins++ < SPIN_ITERATIONS) Thread.onSpinWait();
-                else LockSupport.park(this);
-            }
-            if (closed) return;
-            seen = generation.get();
+            long c = cursor.get();
+            int chunks = (int) (c >>> 16) & 0xFFFF, next = (int) c & 0xFFFF;
+            if (next >= chunks) return;
+            if (!cursor.compareAndSet(c, c + 1)) continue;
+            // Claimed: the job cannot end (nor its fields change) before this chunk is counted finished.
             try {
-                runBlock(task, total, id);
+                int from = next * chunkSize;
+                task.run(from, Math.min(total, from + chunkSize), worker);
             } catch (Throwable e) {
                 failure = e;
             } finally {
-                if (pending.decrementAndGet() == 0) LockSupport.unpark(caller);
+                finished.incrementAndGet();
             }
+        }
+    }
+
+    private void workerLoop(int id) {
+        long seen = 0;
+        while (!closed) {
+            long start = System.nanoTime();
+            int spins = 0;
+            while ((cursor.get() >>> 32) == seen && !closed) {
+                Thread.onSpinWait();
+                if ((++spins & 255) == 0 && System.nanoTime() - start > SPIN_NANOS) {
+                    sleepers.incrementAndGet();
+                    // Re-check after announcing: the caller reads sleepers after publishing the cursor.
+                    if ((cursor.get() >>> 32) == seen && !closed) LockSupport.park(this);
+                    sleepers.decrementAndGet();
+                    start = System.nanoTime();
+                }
+            }
+            if (closed) return;
+            seen = cursor.get() >>> 32;
+            work(id);
         }
     }
 

@@ -1,0 +1,59 @@
+package io.scalpel.backend.cpu;
+
+import io.scalpel.tensor.DType;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+
+/** The element-wise ops of the forward pass (residual add, bias add, SwiGLU), a vector at a time. */
+final class Elementwise {
+    private static final VectorSpecies<Float> F = Widen.F;
+
+    private Elementwise() {}
+
+    /** {@code x[xo + i] += y[yo + i]} for i in [0, n). */
+    static void add(float[] x, int xo, float[] y, int yo, int n) {
+        int L = F.length(), i = 0;
+        for (; i + L <= n; i += L) FloatVector.fromArray(F, x, xo + i).add(FloatVector.fromArray(F, y, yo + i)).intoArray(x, xo + i);
+        for (; i < n; i++) x[xo + i] += y[yo + i];
+    }
+
+    /** {@code x[xo + i] += b[i]} for i in [0, n), b a stored vector read from the mapping. */
+    static void addStored(float[] x, int xo, MemorySegment b, DType dtype, int n) {
+        int L = F.length(), i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector bv = switch (dtype) {
+                case F32 -> FloatVector.fromMemorySegment(F, b, 4L * i, Widen.LE);
+                case BF16 -> Widen.bf16(b, 2L * i);
+                case F16 -> Widen.f16(b, 2L * i);
+                case I32 -> throw new IllegalArgumentException("I32 bias");
+            };
+            FloatVector.fromArray(F, x, xo + i).add(bv).intoArray(x, xo + i);
+        }
+        for (; i < n; i++) x[xo + i] += Widen.scalar(b, dtype, 0, i);
+    }
+
+    /**
+     * {@code g[go + i] = silu(g[go + i]) · u[uo + i]}, silu(v) = v / (1 + e^-v). The tail goes through
+     * the same vector exp under a mask: an element's value must not depend on where a chunk ends.
+     */
+    static void swiglu(float[] g, int go, float[] u, int uo, int n) {
+        int L = F.length(), i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector v = FloatVector.fromArray(F, g, go + i);
+            silu(v).mul(FloatVector.fromArray(F, u, uo + i)).intoArray(g, go + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(F, g, go + i, m);
+            silu(v).mul(FloatVector.fromArray(F, u, uo + i, m)).intoArray(g, go + i, m);
+        }
+    }
+
+    private static FloatVector silu(FloatVector v) {
+        return v.div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+    }
+}

@@ -1,0 +1,75 @@
+package io.scalpel.backend.cpu;
+
+import io.scalpel.tensor.DType;
+import io.scalpel.tensor.Tensor;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * Stored 16-bit weights to fp32 in vector registers, exactly. BF16 is the top half of an fp32, so a
+ * 16-bit left shift. F16 has no Vector-API conversion in JDK 25; scaling the shifted magnitude bits by
+ * 2¹¹² re-biases the exponent (and turns subnormal halves into normal floats) in one exact multiply,
+ * and a blend restores infinities and NaNs — a few ALU ops per 16 weights, far cheaper than the scalar
+ * {@code Float.float16ToFloat} loop it replaces.
+ */
+final class Widen {
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** Shorts with as many lanes as {@link #F}: one 16-bit weight per float lane. */
+    static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(F.vectorBitSize() / 2));
+    static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.withShape(F.vectorShape());
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private Widen() {}
+
+    /** F.length() BF16 weights at {@code byteOff} as fp32. */
+    static FloatVector bf16(MemorySegment w, long byteOff) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, byteOff, LE).convertShape(VectorOperators.S2I, I, 0);
+        return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    /** F.length() F16 weights at {@code byteOff} as fp32, bit-identical to {@link Float#float16ToFloat}. */
+    static FloatVector f16(MemorySegment w, long byteOff) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, byteOff, LE).convertShape(VectorOperators.S2I, I, 0);
+        IntVector magnitude = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
+        IntVector scaled = magnitude.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+        VectorMask<Integer> infOrNaN = h.and(0x7C00).compare(VectorOperators.EQ, 0x7C00);
+        IntVector bits = scaled.blend(magnitude.or(0x7F800000), infOrNaN);
+        return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    }
+
+    /** Element {@code i} of a stored row starting at byte {@code off}, widened (for loop tails). */
+    static float scalar(MemorySegment w, DType dtype, long off, int i) {
+        return switch (dtype) {
+            case F32 -> w.get(Tensor.F32_LE, off + 4L * i);
+            case BF16 -> Float.intBitsToFloat((w.get(Tensor.I16_LE, off + 2L * i) & 0xFFFF) << 16);
+            case F16 -> Float.float16ToFloat(w.get(Tensor.I16_LE, off + 2L * i));
+            case I32 -> throw new IllegalArgumentException("I32 weights have no float rows");
+        };
+    }
+
+    /** Widens stored row {@code row} of a [rows, k] weight into {@code dst[dstOff .. dstOff+k)}. */
+    static void row(MemorySegment w, DType dtype, long row, int k, float[] dst, int dstOff) {
+        long off = row * k * dtype.bytes();
+        int L = F.length(), i = 0;
+        switch (dtype) {
+            case F32 -> MemorySegment.copy(w, Tensor.F32_LE, off, dst, dstOff, k);
+            case BF16 -> {
+                for (; i + L <= k; i += L) bf16(w, off + 2L * i).intoArray(dst, dstOff + i);
+                for (; i < k; i++) dst[dstOff + i] = scalar(w, dtype, off, i);
+            }
+            case F16 -> {
+                for (; i + L <= k; i += L) f16(w, off + 2L * i).intoArray(dst, dstOff + i);
+                for (; i < k; i++) dst[dstOff + i] = scalar(w, dtype, off, i);
+            }
+            case I32 -> throw new IllegalArgumentException("I32 weights have no float rows");
+        }
+    }
+}
