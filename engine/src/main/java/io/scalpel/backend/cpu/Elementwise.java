@@ -24,14 +24,12 @@ final class Elementwise {
     /** {@code x[xo + i] += b[i]} for i in [0, n), b a stored vector read from the mapping. */
     static void addStored(float[] x, int xo, MemorySegment b, DType dtype, int n) {
         int L = F.length(), i = 0;
-        for (; i + L <= n; i += L) {
-            FloatVector bv = switch (dtype) {
-                case F32 -> FloatVector.fromMemorySegment(F, b, 4L * i, Widen.LE);
-                case BF16 -> Widen.bf16(b, 2L * i);
-                case F16 -> Widen.f16(b, 2L * i);
-                case I32 -> throw new IllegalArgumentException("I32 bias");
-            };
-            FloatVector.fromArray(F, x, xo + i).add(bv).intoArray(x, xo + i);
+        // One loop per dtype: a vector merged across switch arms would be boxed if an arm were not inlined.
+        switch (dtype) {
+            case F32 -> { for (; i + L <= n; i += L) FloatVector.fromArray(F, x, xo + i).add(FloatVector.fromMemorySegment(F, b, 4L * i, Widen.LE)).intoArray(x, xo + i); }
+            case BF16 -> { for (; i + L <= n; i += L) FloatVector.fromArray(F, x, xo + i).add(Widen.bf16(b, 2L * i)).intoArray(x, xo + i); }
+            case F16 -> { for (; i + L <= n; i += L) FloatVector.fromArray(F, x, xo + i).add(Widen.f16(b, 2L * i)).intoArray(x, xo + i); }
+            case I32 -> throw new IllegalArgumentException("I32 bias");
         }
         for (; i < n; i++) x[xo + i] += Widen.scalar(b, dtype, 0, i);
     }
@@ -44,16 +42,14 @@ final class Elementwise {
         int L = F.length(), i = 0;
         for (; i + L <= n; i += L) {
             FloatVector v = FloatVector.fromArray(F, g, go + i);
-            silu(v).mul(FloatVector.fromArray(F, u, uo + i)).intoArray(g, go + i);
+            FloatVector silu = v.div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+            silu.mul(FloatVector.fromArray(F, u, uo + i)).intoArray(g, go + i);
         }
         if (i < n) {
             VectorMask<Float> m = F.indexInRange(i, n);
             FloatVector v = FloatVector.fromArray(F, g, go + i, m);
-            silu(v).mul(FloatVector.fromArray(F, u, uo + i, m)).intoArray(g, go + i, m);
+            FloatVector silu = v.div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+            silu.mul(FloatVector.fromArray(F, u, uo + i, m)).intoArray(g, go + i, m);
         }
-    }
-
-    private static FloatVector silu(FloatVector v) {
-        return v.div(v.neg().lanewise(VectorOperators.EXP).add(1f));
     }
 }

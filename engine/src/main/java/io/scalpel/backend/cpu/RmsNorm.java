@@ -30,17 +30,36 @@ final class RmsNorm {
             float ss = acc.reduceLanes(VectorOperators.ADD);
             for (; i < dim; i++) ss += xa[xo + i] * xa[xo + i];
             float inv = (float) (1.0 / Math.sqrt((double) ss / dim + eps));
-            i = 0;
-            for (; i + L <= dim; i += L) {
-                FloatVector g = switch (dtype) {
-                    case F32 -> FloatVector.fromMemorySegment(F, gamma, 4L * i, Widen.LE);
-                    case BF16 -> Widen.bf16(gamma, 2L * i);
-                    case F16 -> Widen.f16(gamma, 2L * i);
-                    case I32 -> throw new IllegalArgumentException("I32 norm gains");
-                };
-                FloatVector.fromArray(F, xa, xo + i).mul(inv).mul(g).intoArray(oa, oo + i);
-            }
+            // One loop per dtype: a vector merged across switch arms would be boxed if an arm were not inlined.
+            i = switch (dtype) {
+                case F32 -> scaleF32(oa, oo, xa, xo, inv, gamma, dim);
+                case BF16 -> scaleBf16(oa, oo, xa, xo, inv, gamma, dim);
+                case F16 -> scaleF16(oa, oo, xa, xo, inv, gamma, dim);
+                case I32 -> throw new IllegalArgumentException("I32 norm gains");
+            };
             for (; i < dim; i++) oa[oo + i] = xa[xo + i] * inv * Widen.scalar(gamma, dtype, 0, i);
         }
+    }
+
+    /** {@code out = x · inv · gamma} over whole vectors; returns where the scalar tail starts. */
+    private static int scaleF32(float[] oa, int oo, float[] xa, int xo, float inv, MemorySegment gamma, int dim) {
+        int L = F.length(), i = 0;
+        for (; i + L <= dim; i += L) {
+            FloatVector g = FloatVector.fromMemorySegment(F, gamma, 4L * i, Widen.LE);
+            FloatVector.fromArray(F, xa, xo + i).mul(inv).mul(g).intoArray(oa, oo + i);
+        }
+        return i;
+    }
+
+    private static int scaleBf16(float[] oa, int oo, float[] xa, int xo, float inv, MemorySegment gamma, int dim) {
+        int L = F.length(), i = 0;
+        for (; i + L <= dim; i += L) FloatVector.fromArray(F, xa, xo + i).mul(inv).mul(Widen.bf16(gamma, 2L * i)).intoArray(oa, oo + i);
+        return i;
+    }
+
+    private static int scaleF16(float[] oa, int oo, float[] xa, int xo, float inv, MemorySegment gamma, int dim) {
+        int L = F.length(), i = 0;
+        for (; i + L <= dim; i += L) FloatVector.fromArray(F, xa, xo + i).mul(inv).mul(Widen.f16(gamma, 2L * i)).intoArray(oa, oo + i);
+        return i;
     }
 }

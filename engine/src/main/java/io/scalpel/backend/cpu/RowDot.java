@@ -12,9 +12,14 @@ import java.lang.foreign.MemorySegment;
  * the decode (matrix-vector) kernel. Four rows at a time share each load of x and give four
  * independent FMA chains and four memory streams.
  *
- * <p>Summation order, fixed for every kernel in this package so that decode, prefill and any thread
- * split give bit-identical results: one vector accumulator per (row, token) over k in steps of
- * {@code F.length()}, lanes reduced, then the scalar tail added in index order.
+ * <p>Summation order, shared by every kernel in this package so that decode, prefill and any thread
+ * split agree: one vector accumulator per (row, token) over k in steps of {@code F.length()}, lanes
+ * reduced, then the scalar tail added in index order. (Compiled {@code reduceLanes} may add lanes in
+ * another order than the interpreter, so agreement is exact only between compiled runs.)
+ *
+ * <p>No vector crosses a method boundary here except into the JDK's own force-inlined methods and the
+ * widening helpers inside hot loops: C2 declines to inline a call it thinks cold or already compiled
+ * big, and a vector passed across such a call is boxed — an allocation per call and a 100× slowdown.
  */
 final class RowDot {
     static final VectorSpecies<Float> F = Widen.F;
@@ -45,7 +50,10 @@ final class RowDot {
             a2 = FloatVector.fromMemorySegment(F, w, r2 + b, Widen.LE).fma(xv, a2);
             a3 = FloatVector.fromMemorySegment(F, w, r3 + b, Widen.LE).fma(xv, a3);
         }
-        finish4(w, DType.F32, row, k, i, x, xOff, out, o, a0, a1, a2, a3);
+        out[o] = tail(a0.reduceLanes(VectorOperators.ADD), w, DType.F32, row, k, i, x, xOff);
+        out[o + 1] = tail(a1.reduceLanes(VectorOperators.ADD), w, DType.F32, row + 1, k, i, x, xOff);
+        out[o + 2] = tail(a2.reduceLanes(VectorOperators.ADD), w, DType.F32, row + 2, k, i, x, xOff);
+        out[o + 3] = tail(a3.reduceLanes(VectorOperators.ADD), w, DType.F32, row + 3, k, i, x, xOff);
     }
 
     private static void bf16x4(MemorySegment w, int row, int k, float[] x, int xOff, float[] out, int o) {
@@ -60,7 +68,10 @@ final class RowDot {
             a2 = Widen.bf16(w, r2 + b).fma(xv, a2);
             a3 = Widen.bf16(w, r3 + b).fma(xv, a3);
         }
-        finish4(w, DType.BF16, row, k, i, x, xOff, out, o, a0, a1, a2, a3);
+        out[o] = tail(a0.reduceLanes(VectorOperators.ADD), w, DType.BF16, row, k, i, x, xOff);
+        out[o + 1] = tail(a1.reduceLanes(VectorOperators.ADD), w, DType.BF16, row + 1, k, i, x, xOff);
+        out[o + 2] = tail(a2.reduceLanes(VectorOperators.ADD), w, DType.BF16, row + 2, k, i, x, xOff);
+        out[o + 3] = tail(a3.reduceLanes(VectorOperators.ADD), w, DType.BF16, row + 3, k, i, x, xOff);
     }
 
     private static void f16x4(MemorySegment w, int row, int k, float[] x, int xOff, float[] out, int o) {
@@ -75,19 +86,14 @@ final class RowDot {
             a2 = Widen.f16(w, r2 + b).fma(xv, a2);
             a3 = Widen.f16(w, r3 + b).fma(xv, a3);
         }
-        finish4(w, DType.F16, row, k, i, x, xOff, out, o, a0, a1, a2, a3);
+        out[o] = tail(a0.reduceLanes(VectorOperators.ADD), w, DType.F16, row, k, i, x, xOff);
+        out[o + 1] = tail(a1.reduceLanes(VectorOperators.ADD), w, DType.F16, row + 1, k, i, x, xOff);
+        out[o + 2] = tail(a2.reduceLanes(VectorOperators.ADD), w, DType.F16, row + 2, k, i, x, xOff);
+        out[o + 3] = tail(a3.reduceLanes(VectorOperators.ADD), w, DType.F16, row + 3, k, i, x, xOff);
     }
 
-    private static void finish4(MemorySegment w, DType dtype, int row, int k, int tail, float[] x, int xOff, float[] out, int o,
-                                FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
-        out[o] = finish(w, dtype, row, k, tail, x, xOff, a0);
-        out[o + 1] = finish(w, dtype, row + 1, k, tail, x, xOff, a1);
-        out[o + 2] = finish(w, dtype, row + 2, k, tail, x, xOff, a2);
-        out[o + 3] = finish(w, dtype, row + 3, k, tail, x, xOff, a3);
-    }
-
-    private static float finish(MemorySegment w, DType dtype, int row, int k, int tail, float[] x, int xOff, FloatVector acc) {
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+    /** Adds the scalar tail {@code [tail, k)} of row {@code row}'s dot product to {@code sum}. */
+    private static float tail(float sum, MemorySegment w, DType dtype, int row, int k, int tail, float[] x, int xOff) {
         long off = (long) row * k * dtype.bytes();
         for (int i = tail; i < k; i++) sum += Widen.scalar(w, dtype, off, i) * x[xOff + i];
         return sum;
@@ -97,17 +103,26 @@ final class RowDot {
     static float one(MemorySegment w, DType dtype, int row, int k, float[] x, int xOff) {
         int L = F.length(), i = 0;
         long off = (long) row * k * dtype.bytes();
-        FloatVector acc = FloatVector.zero(F);
-        for (; i + L <= k; i += L) {
-            FloatVector wv = switch (dtype) {
-                case F32 -> FloatVector.fromMemorySegment(F, w, off + 4L * i, Widen.LE);
-                case BF16 -> Widen.bf16(w, off + 2L * i);
-                case F16 -> Widen.f16(w, off + 2L * i);
-                case I32 -> throw new IllegalArgumentException("I32 weights have no float rows");
-            };
-            acc = wv.fma(FloatVector.fromArray(F, x, xOff + i), acc);
-        }
-        return finish(w, dtype, row, k, i, x, xOff, acc);
+        // Each arm reduces its own accumulator: a vector merged across arms would be boxed if any arm were not inlined.
+        float sum = switch (dtype) {
+            case F32 -> {
+                FloatVector acc = FloatVector.zero(F);
+                for (; i + L <= k; i += L) acc = FloatVector.fromMemorySegment(F, w, off + 4L * i, Widen.LE).fma(FloatVector.fromArray(F, x, xOff + i), acc);
+                yield acc.reduceLanes(VectorOperators.ADD);
+            }
+            case BF16 -> {
+                FloatVector acc = FloatVector.zero(F);
+                for (; i + L <= k; i += L) acc = Widen.bf16(w, off + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
+                yield acc.reduceLanes(VectorOperators.ADD);
+            }
+            case F16 -> {
+                FloatVector acc = FloatVector.zero(F);
+                for (; i + L <= k; i += L) acc = Widen.f16(w, off + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
+                yield acc.reduceLanes(VectorOperators.ADD);
+            }
+            case I32 -> throw new IllegalArgumentException("I32 weights have no float rows");
+        };
+        return tail(sum, w, dtype, row, k, i, x, xOff);
     }
 
     /** Σ a[aOff..aOff+k) · b[bOff..bOff+k), both fp32 on the heap, in the package's summation order. */

@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
  * sixteen accumulators in registers, so each load feeds four FMAs instead of one. Four weight rows
  * (4·k floats) stay in L1 while every prompt token streams past them, so the weights are read from
  * memory once per call, not once per token. Summation order as {@link RowDot}: results equal decode's
- * bit for bit.
+ * bit for bit (between compiled runs).
  */
 final class TileDot {
     static final VectorSpecies<Float> F = Widen.F;
@@ -40,14 +40,14 @@ final class TileDot {
             c30 = v0.fma(a, c30); c31 = v1.fma(a, c31); c32 = v2.fma(a, c32); c33 = v3.fma(a, c33);
         }
         int o0 = outOff + t0 * n + j, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
-        out[o0] = finish(c00, w, 0, x, x0, i, k); out[o0 + 1] = finish(c01, w, w1, x, x0, i, k);
-        out[o0 + 2] = finish(c02, w, w2, x, x0, i, k); out[o0 + 3] = finish(c03, w, w3, x, x0, i, k);
-        out[o1] = finish(c10, w, 0, x, x1, i, k); out[o1 + 1] = finish(c11, w, w1, x, x1, i, k);
-        out[o1 + 2] = finish(c12, w, w2, x, x1, i, k); out[o1 + 3] = finish(c13, w, w3, x, x1, i, k);
-        out[o2] = finish(c20, w, 0, x, x2, i, k); out[o2 + 1] = finish(c21, w, w1, x, x2, i, k);
-        out[o2 + 2] = finish(c22, w, w2, x, x2, i, k); out[o2 + 3] = finish(c23, w, w3, x, x2, i, k);
-        out[o3] = finish(c30, w, 0, x, x3, i, k); out[o3 + 1] = finish(c31, w, w1, x, x3, i, k);
-        out[o3 + 2] = finish(c32, w, w2, x, x3, i, k); out[o3 + 3] = finish(c33, w, w3, x, x3, i, k);
+        out[o0] = tail(c00.reduceLanes(VectorOperators.ADD), w, 0, x, x0, i, k); out[o0 + 1] = tail(c01.reduceLanes(VectorOperators.ADD), w, w1, x, x0, i, k);
+        out[o0 + 2] = tail(c02.reduceLanes(VectorOperators.ADD), w, w2, x, x0, i, k); out[o0 + 3] = tail(c03.reduceLanes(VectorOperators.ADD), w, w3, x, x0, i, k);
+        out[o1] = tail(c10.reduceLanes(VectorOperators.ADD), w, 0, x, x1, i, k); out[o1 + 1] = tail(c11.reduceLanes(VectorOperators.ADD), w, w1, x, x1, i, k);
+        out[o1 + 2] = tail(c12.reduceLanes(VectorOperators.ADD), w, w2, x, x1, i, k); out[o1 + 3] = tail(c13.reduceLanes(VectorOperators.ADD), w, w3, x, x1, i, k);
+        out[o2] = tail(c20.reduceLanes(VectorOperators.ADD), w, 0, x, x2, i, k); out[o2 + 1] = tail(c21.reduceLanes(VectorOperators.ADD), w, w1, x, x2, i, k);
+        out[o2 + 2] = tail(c22.reduceLanes(VectorOperators.ADD), w, w2, x, x2, i, k); out[o2 + 3] = tail(c23.reduceLanes(VectorOperators.ADD), w, w3, x, x2, i, k);
+        out[o3] = tail(c30.reduceLanes(VectorOperators.ADD), w, 0, x, x3, i, k); out[o3 + 1] = tail(c31.reduceLanes(VectorOperators.ADD), w, w1, x, x3, i, k);
+        out[o3 + 2] = tail(c32.reduceLanes(VectorOperators.ADD), w, w2, x, x3, i, k); out[o3 + 3] = tail(c33.reduceLanes(VectorOperators.ADD), w, w3, x, x3, i, k);
     }
 
     /** As {@link #tile4x4} for one activation row {@code t}. */
@@ -63,15 +63,15 @@ final class TileDot {
             c3 = FloatVector.fromArray(F, w, w3 + i).fma(a, c3);
         }
         int o = outOff + t * n + j;
-        out[o] = finish(c0, w, 0, x, x0, i, k);
-        out[o + 1] = finish(c1, w, w1, x, x0, i, k);
-        out[o + 2] = finish(c2, w, w2, x, x0, i, k);
-        out[o + 3] = finish(c3, w, w3, x, x0, i, k);
+        out[o] = tail(c0.reduceLanes(VectorOperators.ADD), w, 0, x, x0, i, k);
+        out[o + 1] = tail(c1.reduceLanes(VectorOperators.ADD), w, w1, x, x0, i, k);
+        out[o + 2] = tail(c2.reduceLanes(VectorOperators.ADD), w, w2, x, x0, i, k);
+        out[o + 3] = tail(c3.reduceLanes(VectorOperators.ADD), w, w3, x, x0, i, k);
     }
 
-    private static float finish(FloatVector acc, float[] w, int wOff, float[] x, int xOff, int tail, int k) {
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (int i = tail; i < k; i++) sum += w[wOff + i] * x[xOff + i];
+    /** Adds the scalar tail {@code [from, k)} of one dot product to {@code sum} (no vector crosses a call: see {@link RowDot}). */
+    private static float tail(float sum, float[] w, int wOff, float[] x, int xOff, int from, int k) {
+        for (int i = from; i < k; i++) sum += w[wOff + i] * x[xOff + i];
         return sum;
     }
 }

@@ -17,7 +17,7 @@ import java.nio.ByteOrder;
  * Stored 16-bit weights to fp32 in vector registers, exactly. BF16 is the top half of an fp32, so a
  * 16-bit left shift. F16 has no Vector-API conversion in JDK 25; scaling the shifted magnitude bits by
  * 2¹¹² re-biases the exponent (and turns subnormal halves into normal floats) in one exact multiply,
- * and a blend restores infinities and NaNs — a few ALU ops per 16 weights, far cheaper than the scalar
+ * and a blend restores infinities and (quiet) NaNs — a few ALU ops per 16 weights, far cheaper than the scalar
  * {@code Float.float16ToFloat} loop it replaces.
  */
 final class Widen {
@@ -41,7 +41,10 @@ final class Widen {
         IntVector magnitude = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
         IntVector scaled = magnitude.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
         VectorMask<Integer> infOrNaN = h.and(0x7C00).compare(VectorOperators.EQ, 0x7C00);
-        IntVector bits = scaled.blend(magnitude.or(0x7F800000), infOrNaN);
+        VectorMask<Integer> nan = h.and(0x7FFF).compare(VectorOperators.GT, 0x7C00);
+        // Infinities and NaNs keep their payload under the all-ones exponent; NaNs come out quiet, as the scalar conversion does.
+        IntVector special = magnitude.or(0x7F800000);
+        IntVector bits = scaled.blend(special, infOrNaN).blend(special.or(0x00400000), nan);
         return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
     }
 

@@ -1,0 +1,84 @@
+package io.scalpel.backend.cpu;
+
+import io.scalpel.tensor.DType;
+import io.scalpel.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The vector kernels against naive loops, and decode against prefill. */
+class CpuKernelsTest {
+
+    @Test
+    void vectorF16WideningEqualsFloat16ToFloatForEveryBitPattern() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment all = arena.allocate(65536 * 2L);
+            for (int h = 0; h < 65536; h++) all.setAtIndex(Tensor.I16_LE, h, (short) h);
+            int L = Widen.F.length();
+            float[] lanes = new float[L];
+            for (int h = 0; h < 65536; h += L) {
+                Widen.f16(all, 2L * h).intoArray(lanes, 0);
+                for (int i = 0; i < L; i++) {
+                    assertEquals(Float.floatToRawIntBits(Float.float16ToFloat((short) (h + i))), Float.floatToRawIntBits(lanes[i]),
+                            "half 0x" + Integer.toHexString(h + i));
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "F16", "BF16"})
+    void matmulMatchesNaiveAndDecodeAgreesWithPrefill(DType dtype) {
+        int n = 37, k = 70, rows = 9; // neither a multiple of 4 nor of the vector length
+        SplittableRandom random = new SplittableRandom(5);
+        try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(3)) {
+            MemorySegment w = arena.allocate((long) n * k * dtype.bytes());
+            float[] wf = new float[n * k];
+            for (int i = 0; i < n * k; i++) {
+                float v = (float) random.nextGaussian();
+                switch (dtype) {
+                    case F32 -> w.setAtIndex(Tensor.F32_LE, i, v);
+                    default -> w.setAtIndex(Tensor.I16_LE, i, (short) dtype.encode(v));
+                }
+                wf[i] = dtype == DType.F32 ? v : dtype.decode(dtype.encode(v));
+            }
+            float[] x = new float[rows * k];
+            for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
+            Matmul matmul = new Matmul(pool);
+            float[] prefill = new float[rows * n];
+            matmul.run(w, dtype, n, k, x, 0, rows, prefill, 0);
+            for (int t = 0; t < rows; t++) {
+                float[] decode = new float[n];
+                matmul.run(w, dtype, n, k, x, t * k, 1, decode, 0);
+                float[] prefillRow = java.util.Arrays.copyOfRange(prefill, t * n, (t + 1) * n);
+                // Same summation order; only the JIT's lane-reduction order may differ between interpreted and compiled code.
+                for (int j = 0; j < n; j++) assertEquals(prefillRow[j], decode[j], 1e-5f * Math.max(1, Math.abs(prefillRow[j])), "row " + t + " decode vs prefill");
+                for (int j = 0; j < n; j++) {
+                    double naive = 0;
+                    for (int i = 0; i < k; i++) naive += (double) wf[j * k + i] * x[t * k + i];
+                    assertEquals(naive, decode[j], 1e-4 * Math.max(1, Math.abs(naive)));
+                }
+            }
+        }
+    }
+
+    @Test
+    void workerPoolCoversEveryIndexOnceWithWholeGrains() {
+        try (WorkerPool pool = new WorkerPool(4)) {
+            for (int n : new int[]{1, 3, 4, 5, 63, 64, 65, 1000, 32000}) {
+                int[] hits = new int[n];
+                pool.forRange(n, 4, (from, to, worker) -> {
+                    if (from % 4 != 0) throw new AssertionError("chunk starts mid-grain at " + from);
+                    for (int i = from; i < to; i++) hits[i]++;
+                });
+                for (int i = 0; i < n; i++) assertEquals(1, hits[i], "index " + i + " of " + n);
+            }
+        }
+    }
+}
