@@ -28,7 +28,7 @@ final class Attention {
                 }
                 double sum = 0;
                 for (int j = 0; j < len; j++) {
-                    float e = (float) Math.exp(scores[j] - max);
+                    float e = (float) StrictMath.exp(scores[j] - max);
                     scores[j] = e;
                     sum += e;
                 }

@@ -144,7 +144,7 @@ public final class CpuBackend implements Backend {
         float[] ga = g.array(), ua = u.array();
         for (int i = 0; i < n; i++) {
             float v = ga[g.offset() + i];
-            ga[g.offset() + i] = (float) (v / (1.0 + Math.exp(-v))) * ua[u.offset() + i];
+            ga[g.offset() + i] = (float) (v / (1.0 + StrictMath.exp(-v))) * ua[u.offset() + i];
         }
     }
 

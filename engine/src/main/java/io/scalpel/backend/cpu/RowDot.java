@@ -40,7 +40,7 @@ final class RowDot {
         for (; i + L <= k; i += L) {
             a0 = FloatVector.fromMemorySegment(F, w, wOff + 4L * i, LE).fma(FloatVector.fromArray(F, x, xOff + i), a0);
         }
-        float sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(a0.add(a1).add(a2.add(a3)));
         for (; i < k; i++) sum += w.get(Tensor.F32_LE, wOff + 4L * i) * x[xOff + i];
         return sum;
     }
@@ -55,7 +55,7 @@ final class RowDot {
             a1 = bf16(w, wOff + 2L * (i + L)).fma(FloatVector.fromArray(F, x, xOff + i + L), a1);
         }
         for (; i + L <= k; i += L) a0 = bf16(w, wOff + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
-        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(a0.add(a1));
         for (; i < k; i++) sum += Float.intBitsToFloat((w.get(Tensor.I16_LE, wOff + 2L * i) & 0xFFFF) << 16) * x[xOff + i];
         return sum;
     }
@@ -64,6 +64,17 @@ final class RowDot {
         ShortVector s = ShortVector.fromMemorySegment(S, w, byteOff, LE);
         IntVector widened = (IntVector) s.convertShape(VectorOperators.S2I, I, 0);
         return widened.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    /**
+     * Adds the lanes left to right. {@code reduceLanes(ADD)} may associate differently when
+     * interpreted and when compiled, which made the same forward pass differ in the last bit between
+     * its first and later runs; a fixed order keeps results reproducible (revert tests compare bits).
+     */
+    static float sumLanes(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < v.length(); i++) s += v.lane(i);
+        return s;
     }
 
     /** Σ a[aOff..aOff+k) · b[bOff..bOff+k), both fp32 on the heap. */
@@ -76,7 +87,7 @@ final class RowDot {
             a1 = FloatVector.fromArray(F, a, aOff + i + L).fma(FloatVector.fromArray(F, b, bOff + i + L), a1);
         }
         for (; i + L <= k; i += L) a0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), a0);
-        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(a0.add(a1));
         for (; i < k; i++) sum += a[aOff + i] * b[bOff + i];
         return sum;
     }
