@@ -130,6 +130,29 @@ class GgufReaderTest {
     }
 
     @Test
+    void q8_0ManyBlocksMatchTheBlockFormula() {
+        int cols = 32 * 520, rows = 2; // 1040 blocks: more than one dequantisation chunk
+        java.util.Random random = new java.util.Random(7);
+        ByteBuffer blocks = ByteBuffer.allocate(rows * cols / 32 * 34).order(ByteOrder.LITTLE_ENDIAN);
+        float[] expected = new float[rows * cols];
+        for (int b = 0; b < rows * cols / 32; b++) {
+            short d = Float.floatToFloat16(random.nextFloat() * 0.1f - 0.05f);
+            blocks.putShort(d);
+            for (int i = 0; i < 32; i++) {
+                byte q = (byte) random.nextInt(256);
+                blocks.put(q);
+                expected[b * 32 + i] = Float.float16ToFloat(d) * q;
+            }
+        }
+        Path file = new GgufTestWriter(3).tensor("big", Q8_0, new long[] {cols, rows}, blocks.array()).write(tmp.resolve("q8big.gguf"));
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor t = GgufReader.open(file, arena).tensor("big", arena);
+            assertArrayEquals(new long[] {rows, cols}, t.shape());
+            assertArrayEquals(expected, t.toFloatArray());
+        }
+    }
+
+    @Test
     void honoursCustomAlignment() {
         Path file = new GgufTestWriter(3).alignment(64)
                 .tensor("a", F32, new long[] {3}, GgufTestWriter.floats(1, 2, 3))

@@ -55,6 +55,15 @@ class LlamaCppVectorsTest {
         assertAllMatch("llama-spm (llama-2-tiny-random.gguf)", t, vectors("ggml-vocab-llama-spm.gguf"));
     }
 
+    /** The README's quirk: ids 8655, 17891, 20246, 30081 hold U+00A0 pieces, which a bad copy had as plain spaces. */
+    @Test void llama2HfAndGgufVocabulariesAgree() {
+        Tokenizer hf = SharedTokenizers.get("tokenizers/llama2-hf/tokenizer.json");
+        Tokenizer gguf = SharedTokenizers.get("tokenizers/llama.cpp-vocab/ggml-vocab-llama-spm.gguf");
+        assertEquals(gguf.vocabSize(), hf.vocabSize());
+        for (int id = 0; id < hf.vocabSize(); id++) assertEquals(gguf.tokenText(id), hf.tokenText(id), "id " + id);
+        for (int id : new int[] {8655, 17891, 20246, 30081}) assertTrue(hf.tokenText(id).contains("\u00A0"), hf.tokenText(id));
+    }
+
     @Test void gpt2FromGguf() {
         Tokenizer t = SharedTokenizers.get("tokenizers/llama.cpp-vocab/ggml-vocab-gpt-2.gguf");
         assertAllMatch("gpt-2 (ggml-vocab-gpt-2.gguf)", t, vectors("ggml-vocab-gpt-2.gguf"));

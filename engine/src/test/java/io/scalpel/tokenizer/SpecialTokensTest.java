@@ -1,6 +1,5 @@
 package io.scalpel.tokenizer;
 
-import io.scalpel.testing.SharedData;
 import org.junit.jupiter.api.Test;
 
 import java.util.stream.IntStream;
