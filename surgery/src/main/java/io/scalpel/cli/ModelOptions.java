@@ -13,7 +13,7 @@ public final class ModelOptions {
     Path tokenizer;
 
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda (auto: CUDA when a device and driver answer, else the CPU). Default: ${DEFAULT-VALUE}.")
-    String device;
+    String device = "auto";
 
     @Option(names = "--threads", description = "CPU worker threads (default: all cores).")
     Integer threads;

@@ -27,7 +27,7 @@ public final class ScalpelCommand implements Runnable {
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new ScalpelCommand());
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            boolean verbose = parseResult.hasMatchedOption("--verbose");
+            boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
             if (verbose) ex.printStackTrace();
             if (ex instanceof CheckpointException || ex instanceof UserInputException || ex instanceof IllegalArgumentException) {
                 commandLine.getErr().println("scalpel: " + oneLine(ex.getMessage()));

@@ -27,16 +27,16 @@ public final class SurgeryDataOptions {
     List<Path> data = new ArrayList<>();
 
     @Option(names = "--text-column", defaultValue = "text", description = "Text column/field of --data files (default ${DEFAULT-VALUE}; SST-2: content).")
-    String textColumn;
+    String textColumn = "text";
 
     @Option(names = "--label-column", defaultValue = "label", description = "Label column/field of --data files (default ${DEFAULT-VALUE}).")
-    String labelColumn;
+    String labelColumn = "label";
 
     @Option(names = "--avoid-value", defaultValue = "1", description = "Label value meaning 'avoid' in --data files: 1 (toxic=1) or 0 (SST-2 negative=0). Default ${DEFAULT-VALUE}.")
-    String avoidValue;
+    String avoidValue = "1";
 
     @Option(names = "--max-per-class", defaultValue = "400", description = "Texts per class at most, a seeded sample (0 = all). Default ${DEFAULT-VALUE}.")
-    int maxPerClass;
+    int maxPerClass = 400;
 
     List<LabelledText> read() {
         if (avoid.isEmpty() && keep.isEmpty() && data.isEmpty()) throw new UserInputException("give labelled texts: --avoid and --keep files, or --data");
