@@ -1,0 +1,259 @@
+package io.scalpel.backend.cpu;
+
+import io.scalpel.backend.Backend;
+import io.scalpel.backend.Buffer;
+import io.scalpel.backend.Weight;
+import io.scalpel.tensor.DType;
+import io.scalpel.tensor.Tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The reference backend: fp32 arithmetic on the CPU with the Vector API and a fixed thread pool.
+ * Weights are read in place from the checkpoint's mapping in their stored dtype; activations are heap
+ * arrays. Every CUDA kernel is tested against the operation of the same name here.
+ */
+public final class CpuBackend implements Backend {
+    private final WorkerPool pool;
+    private final Arena arena = Arena.ofShared();
+    /** Per-worker scratch rows (a widened weight row, attention scores); grown on the caller thread only. */
+    private float[][] scratch;
+
+    public CpuBackend() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    public CpuBackend(int threads) {
+        this.pool = new WorkerPool(threads);
+        this.scratch = new float[threads][1024];
+    }
+
+    @Override public String name() { return "cpu"; }
+
+    public int threads() { return pool.parallelism(); }
+
+    private float[][] scratch(int length) {
+        if (scratch[0].length < length) {
+            int n = Math.max(length, scratch[0].length * 2);
+            float[][] grown = new float[scratch.length][];
+            for (int i = 0; i < grown.length; i++) grown[i] = new float[n];
+            scratch = grown;
+        }
+        return scratch;
+    }
+
+    // ---- memory ----------------------------------------------------------------------------------
+
+    @Override public Weight upload(Tensor tensor) {
+        if (!tensor.dtype().isFloat()) throw new IllegalArgumentException("cannot upload non-float tensor " + tensor);
+        return new CpuWeight(tensor, arena);
+    }
+
+    @Override public Buffer allocate(long length) {
+        if (length > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("CPU buffers hold at most 2^31 floats, asked " + length);
+        return new CpuBuffer(new float[(int) length], 0, (int) length);
+    }
+
+    @Override public void write(Buffer dst, float[] src) {
+        CpuBuffer d = CpuBuffer.of(dst);
+        check(d, src.length);
+        System.arraycopy(src, 0, d.array(), d.offset(), src.length);
+    }
+
+    @Override public void read(Buffer src, float[] dst) {
+        CpuBuffer s = CpuBuffer.of(src);
+        check(s, dst.length);
+        System.arraycopy(s.array(), s.offset(), dst, 0, dst.length);
+    }
+
+    @Override public void copy(Buffer dst, Buffer src, long n) {
+        CpuBuffer d = CpuBuffer.of(dst), s = CpuBuffer.of(src);
+        check(d, n);
+        check(s, n);
+        System.arraycopy(s.array(), s.offset(), d.array(), d.offset(), (int) n);
+    }
+
+    private static void check(CpuBuffer b, long n) {
+        if (n > b.length()) throw new IndexOutOfBoundsException("operation needs " + n + " elements, buffer has " + b.length());
+    }
+
+    // ---- forward pass ----------------------------------------------------------------------------
+
+    @Override public void embed(Buffer out, Weight table, int[] tokens) {
+        CpuBuffer o = CpuBuffer.of(out);
+        CpuWeight t = CpuWeight.of(table);
+        int dim = t.cols();
+        check(o, (long) tokens.length * dim);
+        float[] row = new float[dim];
+        for (int i = 0; i < tokens.length; i++) {
+            if (tokens[i] < 0 || tokens[i] >= t.rows()) {
+                throw new IllegalArgumentException("token id " + tokens[i] + " out of range [0, " + t.rows() + ")");
+            }
+            RowDot.widenRow(t.data(), t.dtype(), tokens[i], dim, row);
+            System.arraycopy(row, 0, o.array(), o.offset() + i * dim, dim);
+        }
+    }
+
+    @Override public void rmsNorm(Buffer out, Buffer x, Weight gamma, int rows, int dim, float eps) {
+        CpuBuffer o = CpuBuffer.of(out), xi = CpuBuffer.of(x);
+        check(o, (long) rows * dim);
+        check(xi, (long) rows * dim);
+        RmsNorm.run(o, xi, CpuWeight.of(gamma).source(), new float[dim], rows, dim, eps);
+    }
+
+    @Override public void matmul(Buffer out, Buffer x, Weight w, int rows) {
+        CpuBuffer o = CpuBuffer.of(out), xi = CpuBuffer.of(x);
+        CpuWeight cw = CpuWeight.of(w);
+        int n = cw.rows(), k = cw.cols();
+        check(o, (long) rows * n);
+        check(xi, (long) rows * k);
+        Matmul.run(pool, scratch(k), cw.data(), cw.dtype(), n, k, xi.array(), xi.offset(), rows, o.array(), o.offset());
+    }
+
+    @Override public void addBias(Buffer x, Weight bias, int rows) {
+        CpuBuffer xi = CpuBuffer.of(x);
+        float[] b = CpuWeight.of(bias).source().toFloatArray();
+        check(xi, (long) rows * b.length);
+        for (int r = 0; r < rows; r++) {
+            int off = xi.offset() + r * b.length;
+            for (int i = 0; i < b.length; i++) xi.array()[off + i] += b[i];
+        }
+    }
+
+    @Override public void rope(Buffer x, int rows, int heads, int headDim, int pos0, Buffer cos, Buffer sin) {
+        CpuBuffer xi = CpuBuffer.of(x), c = CpuBuffer.of(cos), s = CpuBuffer.of(sin);
+        check(xi, (long) rows * heads * headDim);
+        check(c, (long) (pos0 + rows) * (headDim / 2));
+        Rope.run(xi, rows, heads, headDim, pos0, c, s);
+    }
+
+    @Override public void attention(Buffer out, Buffer q, Buffer kCache, Buffer vCache, int rows, int pos0,
+                                    int heads, int kvHeads, int headDim) {
+        CpuBuffer o = CpuBuffer.of(out), qi = CpuBuffer.of(q), k = CpuBuffer.of(kCache), v = CpuBuffer.of(vCache);
+        check(o, (long) rows * heads * headDim);
+        check(k, (long) (pos0 + rows) * kvHeads * headDim);
+        check(v, (long) (pos0 + rows) * kvHeads * headDim);
+        Attention.run(pool, scratch(pos0 + rows), o, qi, k, v, rows, pos0, heads, kvHeads, headDim);
+    }
+
+    @Override public void swiglu(Buffer gate, Buffer up, long n) {
+        CpuBuffer g = CpuBuffer.of(gate), u = CpuBuffer.of(up);
+        check(g, n);
+        check(u, n);
+        float[] ga = g.array(), ua = u.array();
+        for (int i = 0; i < n; i++) {
+            float v = ga[g.offset() + i];
+            ga[g.offset() + i] = (float) (v / (1.0 + StrictMath.exp(-v))) * ua[u.offset() + i];
+        }
+    }
+
+    @Override public void add(Buffer x, Buffer y, long n) {
+        CpuBuffer a = CpuBuffer.of(x), b = CpuBuffer.of(y);
+        check(a, n);
+        check(b, n);
+        for (int i = 0; i < n; i++) a.array()[a.offset() + i] += b.array()[b.offset() + i];
+    }
+
+    @Override public int argmax(Buffer x, int n) {
+        CpuBuffer b = CpuBuffer.of(x);
+        check(b, n);
+        return Sampling.argmax(b.array(), b.offset(), n);
+    }
+
+    @Override public int sample(Buffer logits, int n, float temperature, int topK, float topP, double uniform) {
+        CpuBuffer b = CpuBuffer.of(logits);
+        check(b, n);
+        return Sampling.sample(b.array(), b.offset(), n, temperature, topK, topP, uniform);
+    }
+
+    // ---- surgery ---------------------------------------------------------------------------------
+
+    @Override public void rowCosines(Buffer out, Weight w, Buffer v) {
+        CpuWeight cw = CpuWeight.of(w);
+        CpuBuffer o = CpuBuffer.of(out), vb = CpuBuffer.of(v);
+        int n = cw.rows(), k = cw.cols();
+        check(o, n);
+        check(vb, k);
+        float[] vec = new float[k];
+        System.arraycopy(vb.array(), vb.offset(), vec, 0, k);
+        float vNorm = (float) Math.sqrt(RowDot.dot(vec, 0, vec, 0, k));
+        float[][] rows = scratch(k);
+        MemorySegment data = cw.data();
+        pool.forRange(n, (from, to, worker) -> {
+            float[] row = rows[worker];
+            for (int r = from; r < to; r++) {
+                RowDot.widenRow(data, cw.dtype(), r, k, row);
+                float dot = RowDot.dot(row, 0, vec, 0, k);
+                float norm = (float) Math.sqrt(RowDot.dot(row, 0, row, 0, k));
+                o.array()[o.offset() + r] = norm == 0 || vNorm == 0 ? 0f : dot / (norm * vNorm);
+            }
+        });
+    }
+
+    @Override public void addToRows(Weight w, int[] rows, Buffer v, float alpha) {
+        CpuWeight cw = CpuWeight.of(w);
+        CpuBuffer vb = CpuBuffer.of(v);
+        int k = cw.cols();
+        check(vb, k);
+        MemorySegment data = cw.writableData();
+        DType dt = cw.dtype();
+        for (int r : rows) {
+            checkRow(cw, r);
+            long base = (long) r * k;
+            for (int i = 0; i < k; i++) {
+                float updated = RowUpdate.apply(read(data, dt, base + i), alpha, vb.array()[vb.offset() + i]);
+                store(data, dt, base + i, updated);
+            }
+        }
+    }
+
+    @Override public byte[] readRows(Weight w, int[] rows) {
+        CpuWeight cw = CpuWeight.of(w);
+        long rowBytes = (long) cw.cols() * cw.dtype().bytes();
+        byte[] out = new byte[Math.toIntExact(rowBytes * rows.length)];
+        MemorySegment dst = MemorySegment.ofArray(out);
+        for (int i = 0; i < rows.length; i++) {
+            checkRow(cw, rows[i]);
+            MemorySegment.copy(cw.data(), rows[i] * rowBytes, dst, i * rowBytes, rowBytes);
+        }
+        return out;
+    }
+
+    @Override public void writeRows(Weight w, int[] rows, byte[] bits) {
+        CpuWeight cw = CpuWeight.of(w);
+        long rowBytes = (long) cw.cols() * cw.dtype().bytes();
+        if (bits.length != rowBytes * rows.length) {
+            throw new IllegalArgumentException("writeRows: " + bits.length + " bytes for " + rows.length + " rows of " + rowBytes);
+        }
+        MemorySegment data = cw.writableData();
+        MemorySegment src = MemorySegment.ofArray(bits);
+        for (int i = 0; i < rows.length; i++) {
+            checkRow(cw, rows[i]);
+            MemorySegment.copy(src, i * rowBytes, data, rows[i] * rowBytes, rowBytes);
+        }
+    }
+
+    private static void checkRow(CpuWeight w, int r) {
+        if (r < 0 || r >= w.rows()) throw new IndexOutOfBoundsException("row " + r + " of " + w.name() + " with " + w.rows() + " rows");
+    }
+
+    private static float read(MemorySegment s, DType dt, long i) {
+        return switch (dt) {
+            case F32 -> s.getAtIndex(Tensor.F32_LE, i);
+            default -> dt.decode(s.getAtIndex(Tensor.I16_LE, i));
+        };
+    }
+
+    private static void store(MemorySegment s, DType dt, long i, float v) {
+        switch (dt) {
+            case F32 -> s.setAtIndex(Tensor.F32_LE, i, v);
+            default -> s.setAtIndex(Tensor.I16_LE, i, (short) dt.encode(v));
+        }
+    }
+
+    @Override public void close() {
+        pool.close();
+        arena.close();
+    }
+}

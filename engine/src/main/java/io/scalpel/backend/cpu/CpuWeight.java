@@ -1,0 +1,54 @@
+package io.scalpel.backend.cpu;
+
+import io.scalpel.backend.Weight;
+import io.scalpel.tensor.DType;
+import io.scalpel.tensor.Tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A weight on the CPU: the checkpoint's mapped bytes, read in place. Mapped files are read-only, so
+ * the first edit (surgery) copies this one tensor into memory the backend owns — memory stays at the
+ * checkpoint's size until something is edited, and the user's file is never written.
+ */
+final class CpuWeight implements Weight {
+    private final Tensor source;
+    private final Arena arena;
+    private MemorySegment data;
+
+    CpuWeight(Tensor source, Arena arena) {
+        this.source = source;
+        this.arena = arena;
+        this.data = source.data();
+    }
+
+    static CpuWeight of(Weight w) {
+        if (w instanceof CpuWeight c) return c;
+        throw new IllegalArgumentException("weight " + w.name() + " does not belong to the CPU backend");
+    }
+
+    MemorySegment data() { return data; }
+
+    MemorySegment writableData() {
+        if (data.isReadOnly()) {
+            MemorySegment copy = arena.allocate(data.byteSize(), 64);
+            copy.copyFrom(data);
+            data = copy;
+        }
+        return data;
+    }
+
+    @Override public String name() { return source.name(); }
+
+    @Override public DType dtype() { return source.dtype(); }
+
+    @Override public int rows() { return source.rank() == 1 ? 1 : source.rows(); }
+
+    @Override public int cols() { return source.rank() == 1 ? Math.toIntExact(source.size()) : source.cols(); }
+
+    /** The current values (edits included) under the source's name and shape. */
+    @Override public Tensor source() { return new Tensor(source.name(), source.dtype(), source.shape(), data); }
+
+    @Override public void close() {}
+}

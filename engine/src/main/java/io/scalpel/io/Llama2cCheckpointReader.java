@@ -1,0 +1,103 @@
+package io.scalpel.io;
+
+import io.scalpel.model.ModelConfig;
+import io.scalpel.model.ModelWeights;
+import io.scalpel.model.RopeScaling;
+import io.scalpel.tensor.DType;
+import io.scalpel.tensor.Tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Reads Karpathy's llama2.c legacy checkpoint: a 7 × int32 header (dim, hidden_dim, n_layers,
+ * n_heads, n_kv_heads, vocab_size — negative when an unshared classifier follows — seq_len), then
+ * fp32 weights in run.c's order, each kind stacked over layers. q/k are in the interleaved RoPE layout.
+ */
+final class Llama2cCheckpointReader {
+    private static final long HEADER_BYTES = 7 * 4;
+
+    private Llama2cCheckpointReader() {}
+
+    static Checkpoint read(ModelFormat.Llama2c format, Arena arena) {
+        Path file = format.path();
+        MemorySegment map = SafetensorsReader.mapFile(file, arena);
+        if (map.byteSize() < HEADER_BYTES) throw new CheckpointException(file, "truncated llama2.c checkpoint (no 28-byte header)");
+        int[] h = new int[7];
+        for (int i = 0; i < 7; i++) h[i] = map.getAtIndex(Tensor.I32_LE, i);
+        int dim = h[0], hidden = h[1], layers = h[2], heads = h[3], kvHeads = h[4], vocab = Math.abs(h[5]), seqLen = h[6];
+        boolean shared = h[5] > 0;
+        if (dim <= 0 || hidden <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || vocab == 0 || seqLen <= 0 || dim % heads != 0) {
+            throw new CheckpointException(file, "implausible llama2.c header " + java.util.Arrays.toString(h) + " (not a llama2.c checkpoint?)");
+        }
+        int headDim = dim / heads;
+        ModelConfig config;
+        try {
+            config = new ModelConfig("llama", dim, hidden, layers, heads, kvHeads, headDim, vocab, seqLen,
+                    1e-5f, 10000.0, new RopeScaling.None(), shared, 1, 2);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(file, e.getMessage());
+        }
+        int kvDim = config.kvDim();
+        var cursor = new Cursor(file, map, HEADER_BYTES);
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        TensorNaming n = TensorNaming.HUGGING_FACE;
+        t.put(n.embedding(), cursor.take(n.embedding(), vocab, dim));
+        cursor.stacked(t, n, n.attnNorm(), layers, dim);
+        cursor.stacked(t, n, n.wq(), layers, dim, dim);
+        cursor.stacked(t, n, n.wk(), layers, kvDim, dim);
+        cursor.stacked(t, n, n.wv(), layers, kvDim, dim);
+        cursor.stacked(t, n, n.wo(), layers, dim, dim);
+        cursor.stacked(t, n, n.ffnNorm(), layers, dim);
+        cursor.stacked(t, n, n.gate(), layers, hidden, dim);
+        cursor.stacked(t, n, n.down(), layers, dim, hidden);
+        cursor.stacked(t, n, n.up(), layers, hidden, dim);
+        t.put(n.finalNorm(), cursor.take(n.finalNorm(), dim));
+        cursor.skip("freq_cis", (long) seqLen * headDim); // real and imaginary halves: seq_len·head_size/2 each
+        if (!shared) t.put(n.output(), cursor.take("wcls", vocab, dim));
+        ModelWeights weights = new WeightsAssembler(file, t, n, config).assemble(true, arena);
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "llama2.c");
+        meta.put("dtype", "F32");
+        return new Checkpoint(format, config, weights, false, meta, arena);
+    }
+
+    /** Walks the file in run.c's order, refusing to read past its end. */
+    private static final class Cursor {
+        private final Path file;
+        private final MemorySegment map;
+        private long offset;
+
+        Cursor(Path file, MemorySegment map, long offset) {
+            this.file = file;
+            this.map = map;
+            this.offset = offset;
+        }
+
+        Tensor take(String name, long... shape) {
+            long bytes = Tensor.elementCount(shape) * 4;
+            if (offset + bytes > map.byteSize()) {
+                throw new CheckpointException(file, "truncated: tensor " + name + " needs bytes up to " + (offset + bytes)
+                        + " but the file has " + map.byteSize());
+            }
+            Tensor tensor = new Tensor(name, DType.F32, shape, map.asSlice(offset, bytes));
+            offset += bytes;
+            return tensor;
+        }
+
+        void stacked(Map<String, Tensor> out, TensorNaming n, String suffix, int layers, long... perLayer) {
+            for (int l = 0; l < layers; l++) {
+                String name = n.layer(l, suffix);
+                out.put(name, take(name, perLayer));
+            }
+        }
+
+        void skip(String what, long floats) {
+            // Some exporters omit the unused freq_cis tables; only skip them when present.
+            if (offset + floats * 4 <= map.byteSize()) offset += floats * 4;
+        }
+    }
+}

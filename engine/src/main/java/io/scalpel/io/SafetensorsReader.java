@@ -1,0 +1,176 @@
+package io.scalpel.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.scalpel.tensor.DType;
+import io.scalpel.tensor.Tensor;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads Hugging Face safetensors files by memory-mapping them: an 8-byte little-endian header
+ * length, a JSON header, then raw little-endian tensor data. Tensors are zero-copy slices of the
+ * mapping, valid while the caller's {@link Arena} is open; files over 2 GB work. Sharded checkpoints
+ * ({@code model.safetensors.index.json}) are read through {@link #openDirectory}.
+ */
+public final class SafetensorsReader {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long MAX_HEADER = 100L << 20;
+
+    private SafetensorsReader() {}
+
+    /** Tensors and {@code __metadata__} of one or more files. */
+    public record SafetensorsFile(Map<String, Tensor> tensors, Map<String, String> metadata) {
+        public Tensor tensor(String name) { return tensors.get(name); }
+    }
+
+    /** Reads one {@code .safetensors} file. */
+    public static SafetensorsFile open(Path file, Arena arena) {
+        MemorySegment map = mapFile(file, arena);
+        long size = map.byteSize();
+        if (size < 8) throw new CheckpointException(file, "truncated safetensors file (" + size + " bytes, no header length)");
+        long headerLen = map.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
+        if (headerLen <= 0 || headerLen > MAX_HEADER || 8 + headerLen > size) {
+            throw new CheckpointException(file, "bad safetensors header length " + headerLen + " (file is " + size + " bytes)");
+        }
+        String headerText = new String(map.asSlice(8, headerLen).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+        JsonNode header;
+        try {
+            header = JSON.readTree(headerText);
+        } catch (IOException e) {
+            throw new CheckpointException(file, "safetensors header is not valid JSON: " + firstLine(e.getMessage()));
+        }
+        if (header == null || !header.isObject()) throw new CheckpointException(file, "safetensors header is not a JSON object");
+        long dataStart = 8 + headerLen;
+        long dataSize = size - dataStart;
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        Map<String, String> metadata = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String name = e.getKey();
+            JsonNode info = e.getValue();
+            if (name.equals("__metadata__")) {
+                info.fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                continue;
+            }
+            tensors.put(name, parseTensor(file, name, info, map, dataStart, dataSize));
+        }
+        return new SafetensorsFile(Map.copyOf(tensors), Map.copyOf(metadata));
+    }
+
+    private static Tensor parseTensor(Path file, String name, JsonNode info, MemorySegment map, long dataStart, long dataSize) {
+        JsonNode dtypeNode = info.get("dtype");
+        JsonNode shapeNode = info.get("shape");
+        JsonNode offsets = info.get("data_offsets");
+        if (dtypeNode == null || shapeNode == null || offsets == null || !shapeNode.isArray() || offsets.size() != 2) {
+            throw new CheckpointException(file, "tensor " + name + ": header entry needs dtype, shape and data_offsets [begin, end]");
+        }
+        DType dtype;
+        try {
+            dtype = DType.fromSafetensors(dtypeNode.asText());
+        } catch (IllegalArgumentException ex) {
+            throw new CheckpointException(file, "tensor " + name + ": " + ex.getMessage());
+        }
+        long[] shape = new long[shapeNode.size()];
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = shapeNode.get(i).asLong(-1);
+            if (shape[i] < 0) throw new CheckpointException(file, "tensor " + name + ": negative or non-numeric dimension in shape " + shapeNode);
+        }
+        long begin = offsets.get(0).asLong(-1), end = offsets.get(1).asLong(-1);
+        if (begin < 0 || end < begin || end > dataSize) {
+            throw new CheckpointException(file, "tensor " + name + ": data_offsets [" + begin + ", " + end
+                    + "] run past the end of the data (" + dataSize + " bytes)");
+        }
+        long expected = Tensor.elementCount(shape) * dtype.bytes();
+        if (end - begin != expected) {
+            throw new CheckpointException(file, "tensor " + name + ": " + (end - begin) + " bytes for shape " + shapeNode
+                    + " of " + dtype + " (expected " + expected + ")");
+        }
+        return new Tensor(name, dtype, shape, map.asSlice(dataStart + begin, expected));
+    }
+
+    /**
+     * Reads a Hugging Face model directory: {@code model.safetensors.index.json} and its shards when
+     * present, else {@code model.safetensors}, else every {@code *.safetensors} in the folder.
+     */
+    public static SafetensorsFile openDirectory(Path dir, Arena arena) {
+        Path index = dir.resolve("model.safetensors.index.json");
+        if (Files.exists(index)) return openSharded(index, arena);
+        Path single = dir.resolve("model.safetensors");
+        if (Files.exists(single)) return open(single, arena);
+        try (var files = Files.list(dir)) {
+            var shards = files.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
+            if (shards.isEmpty()) throw new CheckpointException(dir, "no model.safetensors, index or *.safetensors file in this directory");
+            return merge(dir, shards.stream().map(p -> open(p, arena)).toList());
+        } catch (IOException e) {
+            throw new CheckpointException(dir, "cannot list directory: " + e.getMessage());
+        }
+    }
+
+    private static SafetensorsFile openSharded(Path index, Arena arena) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(index.toFile());
+        } catch (IOException e) {
+            throw new CheckpointException(index, "not valid JSON: " + firstLine(e.getMessage()));
+        }
+        JsonNode weightMap = root.get("weight_map");
+        if (weightMap == null || !weightMap.isObject()) throw new CheckpointException(index, "missing weight_map");
+        Set<String> shardNames = new LinkedHashSet<>();
+        weightMap.fields().forEachRemaining(e -> shardNames.add(e.getValue().asText()));
+        Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
+        for (String s : shardNames) shards.put(s, open(index.resolveSibling(s), arena));
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = weightMap.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            Tensor t = shards.get(e.getValue().asText()).tensor(e.getKey());
+            if (t == null) throw new CheckpointException(index.resolveSibling(e.getValue().asText()), "tensor " + e.getKey() + " listed in the index is missing from this shard");
+            tensors.put(e.getKey(), t);
+        }
+        Map<String, String> metadata = new LinkedHashMap<>();
+        shards.values().forEach(s -> metadata.putAll(s.metadata()));
+        return new SafetensorsFile(Map.copyOf(tensors), Map.copyOf(metadata));
+    }
+
+    private static SafetensorsFile merge(Path dir, java.util.List<SafetensorsFile> files) {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        Map<String, String> metadata = new LinkedHashMap<>();
+        for (SafetensorsFile f : files) {
+            tensors.putAll(f.tensors());
+            metadata.putAll(f.metadata());
+        }
+        return new SafetensorsFile(Map.copyOf(tensors), Map.copyOf(metadata));
+    }
+
+    /** Maps a whole file read-only into {@code arena}; one-line errors for missing or unreadable files. */
+    public static MemorySegment mapFile(Path file, Arena arena) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+        } catch (NoSuchFileException e) {
+            throw new CheckpointException(file, "no such file");
+        } catch (IOException e) {
+            throw new CheckpointException(file, "cannot read: " + e.getMessage());
+        }
+    }
+
+    static String firstLine(String s) {
+        if (s == null) return "";
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

@@ -1,0 +1,115 @@
+package io.scalpel.io;
+
+import io.scalpel.model.LayerWeights;
+import io.scalpel.model.ModelConfig;
+import io.scalpel.model.ModelWeights;
+import io.scalpel.tensor.Tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds {@link ModelWeights} from a checkpoint's named tensors, checking every shape against the
+ * config, and converting q/k rows to the engine's one RoPE layout ("rotate_half") where the file
+ * stores the interleaved layout (GGUF llama, llama2.c).
+ */
+final class WeightsAssembler {
+    private final Path file;
+    private final Map<String, Tensor> tensors;
+    private final TensorNaming names;
+    private final ModelConfig config;
+
+    WeightsAssembler(Path file, Map<String, Tensor> tensors, TensorNaming names, ModelConfig config) {
+        this.file = file;
+        this.tensors = tensors;
+        this.names = names;
+        this.config = config;
+    }
+
+    /**
+     * @param interleavedRope q/k rows pair (2i, 2i+1) in the file and must be permuted
+     * @param arena           owns the permuted copies of q/k (the rest stays mapped)
+     */
+    ModelWeights assemble(boolean interleavedRope, Arena arena) {
+        int d = config.dim(), q = config.qDim(), kv = config.kvDim(), h = config.hiddenDim();
+        Tensor embedding = require(names.embedding(), config.vocabSize(), d);
+        List<LayerWeights> layers = new ArrayList<>();
+        for (int l = 0; l < config.layers(); l++) {
+            Tensor wq = require(layer(l, names.wq()), q, d);
+            Tensor wk = require(layer(l, names.wk()), kv, d);
+            Tensor bq = optional(layer(l, names.bq()), q);
+            Tensor bk = optional(layer(l, names.bk()), kv);
+            Tensor bv = optional(layer(l, names.bv()), kv);
+            if (interleavedRope) {
+                wq = toRotateHalf(wq, config.heads(), arena);
+                wk = toRotateHalf(wk, config.kvHeads(), arena);
+                if (bq != null) bq = toRotateHalf(bq, config.heads(), arena);
+                if (bk != null) bk = toRotateHalf(bk, config.kvHeads(), arena);
+            }
+            layers.add(new LayerWeights(
+                    require(layer(l, names.attnNorm()), d), wq, wk,
+                    require(layer(l, names.wv()), kv, d),
+                    require(layer(l, names.wo()), d, q),
+                    bq, bk, bv,
+                    require(layer(l, names.ffnNorm()), d),
+                    require(layer(l, names.gate()), h, d),
+                    require(layer(l, names.up()), h, d),
+                    require(layer(l, names.down()), d, h)));
+        }
+        Tensor finalNorm = require(names.finalNorm(), d);
+        Tensor output = config.tiedEmbeddings() ? embedding : require(names.output(), config.vocabSize(), d);
+        return new ModelWeights(embedding, layers, finalNorm, output);
+    }
+
+    private String layer(int l, String suffix) { return names.layer(l, suffix); }
+
+    private Tensor require(String name, long... shape) {
+        Tensor t = tensors.get(name);
+        if (t == null) throw new CheckpointException(file, "tensor " + name + " is missing");
+        return checkShape(t, shape);
+    }
+
+    private Tensor optional(String name, long... shape) {
+        Tensor t = tensors.get(name);
+        return t == null ? null : checkShape(t, shape);
+    }
+
+    private Tensor checkShape(Tensor t, long[] shape) {
+        long[] actual = t.shape();
+        // A [n] vector may be stored as [1, n] or [n, 1]; compare element layouts, not only ranks.
+        boolean same = Arrays.equals(actual, shape)
+                || (shape.length == 1 && t.size() == shape[0] && (actual.length == 2 && (actual[0] == 1 || actual[1] == 1)));
+        if (!same) {
+            throw new CheckpointException(file, "tensor " + t.name() + " has shape " + Arrays.toString(actual)
+                    + ", expected " + Arrays.toString(shape) + " for this config");
+        }
+        if (!t.dtype().isFloat()) throw new CheckpointException(file, "tensor " + t.name() + " has non-float dtype " + t.dtype());
+        return t;
+    }
+
+    /**
+     * Reorders each head's rows from interleaved pairs (2i, 2i+1) to halves (i, i + headDim/2), so
+     * that the one RoPE kernel ("rotate_half", as Hugging Face) applies. Works for matrices (rows are
+     * output features) and bias vectors alike.
+     */
+    static Tensor toRotateHalf(Tensor t, int heads, Arena arena) {
+        int rows = t.rank() == 1 ? Math.toIntExact(t.size()) : t.rows();
+        long rowBytes = t.data().byteSize() / rows;
+        int headDim = rows / heads;
+        int half = headDim / 2;
+        MemorySegment out = arena.allocate(t.data().byteSize(), 64);
+        for (int h = 0; h < heads; h++) {
+            for (int i = 0; i < half; i++) {
+                long base = (long) h * headDim;
+                MemorySegment.copy(t.data(), (base + 2L * i) * rowBytes, out, (base + i) * rowBytes, rowBytes);
+                MemorySegment.copy(t.data(), (base + 2L * i + 1) * rowBytes, out, (base + half + i) * rowBytes, rowBytes);
+            }
+        }
+        return new Tensor(t.name(), t.dtype(), t.shape(), out);
+    }
+}

@@ -1,0 +1,170 @@
+package io.scalpel.model;
+
+import io.scalpel.backend.Backend;
+import io.scalpel.backend.Buffer;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One sequence's inference state: the KV cache, the RoPE tables and the working buffers, all
+ * allocated once on the backend so the per-token path allocates nothing. {@link #forward} processes
+ * any number of new tokens at the current position — a whole prompt as matrix-matrix work in chunks,
+ * or one token for decode — and leaves the last position's logits on the backend.
+ */
+public final class Session implements AutoCloseable {
+    static final int DEFAULT_CHUNK = 64;
+
+    private final Transformer model;
+    private final Backend b;
+    private final ModelConfig c;
+    private final int capacity;
+    private final int chunk;
+    private final List<Buffer> kCache = new ArrayList<>(), vCache = new ArrayList<>();
+    private final Buffer cos, sin, x, xb, xb2, q, att, hb, hb2, logits;
+    private final List<Buffer> owned = new ArrayList<>();
+    private int position;
+
+    Session(Transformer model, int capacity, int chunkRows) {
+        this.model = model;
+        this.b = model.backend();
+        this.c = model.config();
+        if (capacity <= 0) throw new IllegalArgumentException("session capacity must be positive, got " + capacity);
+        this.capacity = capacity;
+        this.chunk = Math.max(1, Math.min(chunkRows, capacity));
+        for (int l = 0; l < c.layers(); l++) {
+            kCache.add(own(b.allocate((long) capacity * c.kvDim())));
+            vCache.add(own(b.allocate((long) capacity * c.kvDim())));
+        }
+        RopeTable table = RopeTable.of(c, capacity);
+        cos = own(b.allocate(table.cos().length));
+        sin = own(b.allocate(table.sin().length));
+        b.write(cos, table.cos());
+        b.write(sin, table.sin());
+        int width = Math.max(c.dim(), c.qDim());
+        x = own(b.allocate((long) chunk * c.dim()));
+        xb = own(b.allocate((long) chunk * width));
+        xb2 = own(b.allocate((long) chunk * c.dim()));
+        q = own(b.allocate((long) chunk * c.qDim()));
+        att = own(b.allocate((long) chunk * c.qDim()));
+        hb = own(b.allocate((long) chunk * c.hiddenDim()));
+        hb2 = own(b.allocate((long) chunk * c.hiddenDim()));
+        logits = own(b.allocate((long) chunk * c.vocabSize()));
+    }
+
+    private Buffer own(Buffer buf) {
+        owned.add(buf);
+        return buf;
+    }
+
+    public Transformer model() { return model; }
+
+    /** Tokens processed so far (the next token's position). */
+    public int position() { return position; }
+
+    public int capacity() { return capacity; }
+
+    /** Forgets the sequence; the cache is overwritten from position 0. */
+    public void reset() { position = 0; }
+
+    /** Runs {@code tokens} from the current position; the last position's logits stay in {@link #logits()}. */
+    public void forward(int[] tokens, HiddenStateListener listener) {
+        run(tokens, listener, null);
+    }
+
+    /** Runs {@code tokens} and returns the logits of every one of them, [tokens.length, vocab]. */
+    public float[] forwardAllLogits(int[] tokens, HiddenStateListener listener) {
+        float[] all = new float[tokens.length * c.vocabSize()];
+        run(tokens, listener, all);
+        return all;
+    }
+
+    /** Runs {@code tokens} and returns the last position's logits. */
+    public float[] forwardLastLogits(int[] tokens) {
+        forward(tokens, null);
+        float[] out = new float[c.vocabSize()];
+        b.read(logits.slice(0, c.vocabSize()), out);
+        return out;
+    }
+
+    /** The last position's logits as left by the latest {@link #forward}, on the backend. */
+    public Buffer logits() { return logits.slice(0, c.vocabSize()); }
+
+    private void run(int[] tokens, HiddenStateListener listener, float[] allLogits) {
+        if (tokens.length == 0) throw new IllegalArgumentException("no tokens to run");
+        if (position + tokens.length > capacity) {
+            throw new IllegalArgumentException("sequence of " + (position + tokens.length) + " positions exceeds the session's capacity of " + capacity);
+        }
+        for (int start = 0; start < tokens.length; start += chunk) {
+            int n = Math.min(chunk, tokens.length - start);
+            int[] part = java.util.Arrays.copyOfRange(tokens, start, start + n);
+            boolean last = start + n == tokens.length;
+            step(part, listener, allLogits == null ? (last ? LogitRows.LAST : LogitRows.NONE) : LogitRows.ALL);
+            if (allLogits != null) {
+                float[] part2 = new float[n * c.vocabSize()];
+                b.read(logits.slice(0, (long) n * c.vocabSize()), part2);
+                System.arraycopy(part2, 0, allLogits, start * c.vocabSize(), part2.length);
+            }
+        }
+    }
+
+    private enum LogitRows { NONE, LAST, ALL }
+
+    /** One chunk of T rows at the current position: the decoder, as llama2.c's run.c reads it. */
+    private void step(int[] tokens, HiddenStateListener listener, LogitRows logitRows) {
+        int T = tokens.length, d = c.dim(), kv = c.kvDim(), qd = c.qDim(), h = c.hiddenDim();
+        int pos0 = position;
+        b.embed(x, model.embedding(), tokens);
+        emit(listener, 0, x, T, d, pos0);
+        for (int l = 0; l < c.layers(); l++) {
+            Transformer.Layer w = model.layers().get(l);
+            // attention block: x += Wo · attn(rope(Wq·n(x)), rope(Wk·n(x)), Wv·n(x))
+            b.rmsNorm(xb, x, w.attnNorm(), T, d, c.normEps());
+            Buffer k = kCache.get(l).slice((long) pos0 * kv, (long) T * kv);
+            Buffer v = vCache.get(l).slice((long) pos0 * kv, (long) T * kv);
+            b.matmul(q, xb, w.wq(), T);
+            b.matmul(k, xb, w.wk(), T);
+            b.matmul(v, xb, w.wv(), T);
+            if (w.bq() != null) b.addBias(q, w.bq(), T);
+            if (w.bk() != null) b.addBias(k, w.bk(), T);
+            if (w.bv() != null) b.addBias(v, w.bv(), T);
+            b.rope(q, T, c.heads(), c.headDim(), pos0, cos, sin);
+            b.rope(k, T, c.kvHeads(), c.headDim(), pos0, cos, sin);
+            b.attention(att, q, kCache.get(l), vCache.get(l), T, pos0, c.heads(), c.kvHeads(), c.headDim());
+            b.matmul(xb2, att, w.wo(), T);
+            b.add(x, xb2, (long) T * d);
+            // MLP block: x += Wdown · (silu(Wgate·n(x)) ⊙ Wup·n(x))
+            b.rmsNorm(xb, x, w.ffnNorm(), T, d, c.normEps());
+            b.matmul(hb, xb, w.gate(), T);
+            b.matmul(hb2, xb, w.up(), T);
+            b.swiglu(hb, hb2, (long) T * h);
+            b.matmul(xb2, hb, w.down(), T);
+            b.add(x, xb2, (long) T * d);
+            if (l < c.layers() - 1) emit(listener, l + 1, x, T, d, pos0);
+        }
+        if (listener != null && listener.wantsLastLayerPrenorm()) emitAlways(listener, -1, x, T, d, pos0);
+        b.rmsNorm(xb, x, model.finalNorm(), T, d, c.normEps());
+        emit(listener, c.layers(), xb, T, d, pos0);
+        switch (logitRows) {
+            case NONE -> {}
+            case LAST -> b.matmul(logits, xb.slice((long) (T - 1) * d, d), model.output(), 1);
+            case ALL -> b.matmul(logits, xb, model.output(), T);
+        }
+        position += T;
+    }
+
+    private void emit(HiddenStateListener listener, int index, Buffer src, int rows, int dim, int pos0) {
+        if (listener != null && listener.wants(index)) emitAlways(listener, index, src, rows, dim, pos0);
+    }
+
+    private void emitAlways(HiddenStateListener listener, int index, Buffer src, int rows, int dim, int pos0) {
+        float[] host = new float[rows * dim];
+        b.read(src.slice(0, (long) rows * dim), host);
+        listener.accept(index, pos0, host, rows, dim);
+    }
+
+    @Override public void close() {
+        for (Buffer buf : owned) buf.close();
+        owned.clear();
+    }
+}
