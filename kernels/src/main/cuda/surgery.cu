@@ -10,10 +10,10 @@
 //   Reference: CpuBackend.rowCosines (Backend#rowCosines), tested in CudaKernelsVsCpuTest.rowCosines*.
 //
 // add_to_rows_T
-//   Math:    W[r,:] = round_T(float(W[r,:]) + alpha * v) for each listed r, as two separately rounded
-//            fp32 operations (__fmul_rn then __fadd_rn: never fused into an FMA, which would round once
-//            and differ from Java's `w + alpha * v`), then ONE round-to-nearest-even to the stored type
-//            (__float2half_rn / __float2bfloat16_rn; F32 stores the fp32 sum).
+//   Math:    W[r,:] = round_T(fma(alpha, v, float(W[r,:]))) for each listed r: one fused multiply-add
+//            in fp32 (__fmaf_rn, one rounding — the CPU's RowUpdate.apply is Math.fma, so the fp32
+//            result is bit-identical), then ONE round-to-nearest-even to the stored type
+//            (__float2half_rn / __float2bfloat16_rn, as DType.encode; F32 stores the fp32 result).
 //   Mapping: grid (column blocks, listed rows — both strided), one thread per column of a listed
 //            row. A row index outside [0, rows) is skipped (the Java side rejects it first). A row listed
 //            twice would race: the Java side splits such lists into passes of distinct rows.
@@ -72,7 +72,7 @@ __device__ __forceinline__ void add_to_rows_impl(T* w, const int* row_ids, int c
         if (row < 0 || row >= rows) continue;
         T* wrow = w + static_cast<size_t>(row) * cols;
         for (int c = blockIdx.x * blockDim.x + threadIdx.x; c < cols; c += gridDim.x * blockDim.x) {
-            const float sum = __fadd_rn(to_float(wrow[c]), __fmul_rn(alpha, v[c]));
+            const float sum = __fmaf_rn(alpha, v[c], to_float(wrow[c]));
             wrow[c] = from_float<T>(sum);
         }
     }
