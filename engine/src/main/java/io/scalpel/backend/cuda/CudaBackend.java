@@ -89,6 +89,12 @@ public final class CudaBackend implements Backend {
 
     public CudaAvailability availability() { return availability; }
 
+    /** Whether JCublas and libcublas.so.12 load in this JVM (tried once), for the {@link MatmulVariant#CUBLAS} path. */
+    public static boolean cublasLoads() { return CublasGemm.library().loaded(); }
+
+    /** One line: "cuBLAS loaded", or why not ("cuBLAS unavailable (libcublas.so.12 not found)"). */
+    public static String cublasStatus() { return CublasGemm.library().reason(); }
+
     /** Things the user should know once (cuBLAS missing, say). */
     public List<String> notes() { return List.copyOf(notes); }
 
