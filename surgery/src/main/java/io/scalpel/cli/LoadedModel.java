@@ -1,6 +1,10 @@
 package io.scalpel.cli;
 
 import io.scalpel.backend.Backend;
+import io.scalpel.backend.BackendChoice;
+import io.scalpel.backend.cuda.CudaBackend;
+import io.scalpel.backend.cuda.CudaOptions;
+import io.scalpel.backend.cuda.MemoryFit;
 import io.scalpel.backend.cpu.CpuBackend;
 import io.scalpel.io.Checkpoint;
 import io.scalpel.model.Transformer;
@@ -21,7 +25,7 @@ public record LoadedModel(Checkpoint checkpoint, Backend backend, Transformer tr
         Checkpoint ck = Checkpoint.open(o.model);
         Backend backend = null;
         try {
-            backend = chooseBackend(o);
+            backend = chooseBackend(o, ck, log);
             log.println("scalpel: " + o.model.getFileName() + " on " + backend.name());
             Transformer transformer = new Transformer(ck.config(), ck.weights(), backend);
             LoadedModel m = new LoadedModel(ck, backend, transformer, new Surgeon(transformer));
@@ -46,12 +50,48 @@ public record LoadedModel(Checkpoint checkpoint, Backend backend, Transformer tr
         }
     }
 
-    private static Backend chooseBackend(ModelOptions o) {
-        return switch (o.device) {
-            case "auto", "cpu" -> o.threads == null ? new CpuBackend() : new CpuBackend(o.threads);
-            case "cuda" -> throw new UserInputException("--device cuda: the CUDA backend is not available in this build");
-            default -> throw new UserInputException("--device must be auto, cpu or cuda, got \"" + o.device + "\"");
-        };
+    private static Backend chooseBackend(ModelOptions o, Checkpoint ck, PrintStream log) {
+        BackendChoice.DeviceRequest request;
+        try {
+            request = BackendChoice.DeviceRequest.parse(o.device);
+        } catch (IllegalArgumentException e) {
+            throw new UserInputException(e.getMessage());
+        }
+        BackendChoice.Opened opened;
+        try {
+            opened = BackendChoice.open(request, CudaOptions.defaults());
+        } catch (IllegalStateException e) {
+            throw new UserInputException(ScalpelCommand.oneLine(e.getMessage()));
+        }
+        log.println("scalpel: " + opened.report());
+        Backend backend = opened.backend();
+        if (backend instanceof CpuBackend && o.threads != null) {
+            backend.close();
+            return new CpuBackend(o.threads);
+        }
+        if (backend instanceof CudaBackend cuda) {
+            MemoryFit fit = cuda.memoryFit(residentBytes(ck));
+            log.println("scalpel: " + fit.message());
+            if (!fit.fits()) {
+                backend.close();
+                throw new UserInputException(o.model + ": " + fit.message());
+            }
+        }
+        return backend;
+    }
+
+    /** Bytes the weights take once resident in their stored dtypes. */
+    static long residentBytes(Checkpoint ck) {
+        var w = ck.weights();
+        long bytes = w.embedding().data().byteSize() + w.finalNorm().data().byteSize();
+        if (w.output() != w.embedding()) bytes += w.output().data().byteSize();
+        for (var l : w.layers()) {
+            for (var t : new io.scalpel.tensor.Tensor[]{l.attnNorm(), l.wq(), l.wk(), l.wv(), l.wo(), l.bq(), l.bk(), l.bv(),
+                    l.ffnNorm(), l.gate(), l.up(), l.down()}) {
+                if (t != null) bytes += t.data().byteSize();
+            }
+        }
+        return bytes;
     }
 
     @Override public void close() {
