@@ -29,7 +29,7 @@ public final class ScalpelCommand implements Runnable {
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
             if (verbose) ex.printStackTrace();
-            if (ex instanceof CheckpointException || ex instanceof UserInputException || ex instanceof IllegalArgumentException) {
+            if (isBadInput(ex)) {
                 commandLine.getErr().println("scalpel: " + oneLine(ex.getMessage()));
                 return 2;
             }
@@ -39,6 +39,13 @@ public final class ScalpelCommand implements Runnable {
         });
         cli.setExitCodeExceptionMapper(ex -> 2);
         return cli.execute(args);
+    }
+
+    /** Errors that describe the user's input (files, options), not a fault of ours: exit code 2, no class name. */
+    static boolean isBadInput(Exception ex) {
+        return ex instanceof CheckpointException || ex instanceof UserInputException || ex instanceof IllegalArgumentException
+                || ex instanceof io.scalpel.tokenizer.TokenizerException || ex instanceof io.scalpel.surgery.patch.PatchMismatchException
+                || ex instanceof io.scalpel.surgery.hub.HubException || ex instanceof java.io.UncheckedIOException;
     }
 
     static String oneLine(String s) {

@@ -114,6 +114,20 @@ class CliBadInputTest {
         assertArrayEquals(before, Files.readAllBytes(model));
     }
 
+    @Test void invalidUtf8InLabelledTexts() throws IOException {
+        Path bad = Files.write(tmp.resolve("bad.txt"), new byte[]{'o', 'k', '\n', (byte) 0xff, (byte) 0xfe, '\n'});
+        Path good = lines("good.txt", "kind words", "thank you");
+        Path out = tmp.resolve("out");
+        assertRefused(Cli.run("surgery", "--model", stories(), "--avoid", bad.toString(), "--keep", good.toString(), "--out", out.toString()),
+                "bad.txt", "UTF-8");
+        assertFalse(Files.exists(out));
+    }
+
+    @Test void invalidUtf8InTokenizerJson() throws IOException {
+        Path tok = Files.write(tmp.resolve("tokenizer.json"), new byte[]{'{', '"', (byte) 0xff, '"', ':', '1', '}'});
+        assertRefused(Cli.run("tokenize", "--tokenizer", tok.toString(), "--text", "hi"), "tokenizer.json");
+    }
+
     @Test void unknownDevice() {
         assertRefused(Cli.run("generate", "--model", stories(), "--prompt", "hi", "--device", "tpu"), "--device");
     }
