@@ -1,5 +1,8 @@
 package io.scalpel.surgery.patch;
 
+import io.scalpel.surgery.probe.Probe;
+import io.scalpel.surgery.select.Selection;
+
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -43,6 +46,11 @@ public record Patch(float[] direction, float alpha, int[][] rows, int probeLayer
         }
         direction = direction.clone();
         rows = Arrays.stream(rows).map(int[]::clone).toArray(int[][]::new);
+    }
+
+    /** The edit the paper describes: the probe's class-1 row added with {@code alpha} to the selected rows. */
+    public static Patch of(Probe probe, Selection selection, float alpha, ModelIdentity identity) {
+        return new Patch(probe.direction(), alpha, selection.rows(), probe.layer(), identity);
     }
 
     @Override public float[] direction() { return direction.clone(); }

@@ -41,6 +41,17 @@ class PatchFileTest {
     }
 
     @Test
+    void patchFromProbeAndSelection() {
+        var meta = new io.scalpel.surgery.probe.ProbeMetadata(io.scalpel.surgery.probe.ProbeSolver.ADAM, 1, 1, 1, 0, 1, 1, 0, true, 1, "");
+        var probe = new io.scalpel.surgery.probe.Probe(new float[][]{{0, 0, 0, 0}, {1, 2, 3, 4}}, new float[2], 3, meta);
+        var selection = io.scalpel.surgery.select.GateRowSelector.select(List.of(new float[10], new float[]{0, -1, 0, 0, 0, 0, 0, 0, 0, 0}, new float[10]), 2);
+        Patch p = Patch.of(probe, selection, -1f, identity("ab".repeat(32)));
+        assertArrayEquals(new int[][]{{1, 1}, {0, 0}}, p.rows());
+        assertArrayEquals(new float[]{1, 2, 3, 4}, p.direction());
+        assertEquals(3, p.probeLayer());
+    }
+
+    @Test
     void gateHashIsSha256OverRawBytesInLayerOrder() throws Exception {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment a = arena.allocate(8), b = arena.allocate(8);
