@@ -69,16 +69,16 @@ if [[ $gpu_listed -eq 0 && -z "${SCALPEL_REQUIRE_CUDA:-}" ]]; then export SCALPE
 cp="$bundle/runner:$bundle/test-classes:$bundle/lib/*"
 
 echo "== GPU tests (kernels vs CpuBackend) -> $out/gpu-tests.log"
-timeout 170 java "${jvm_flags[@]}" -cp "$cp" GpuTestRunner io.scalpel.backend.cuda class:io.scalpel.backend.BackendChoiceTest \
+timeout 150 java "${jvm_flags[@]}" -cp "$cp" GpuTestRunner io.scalpel.backend.cuda class:io.scalpel.backend.BackendChoiceTest \
   > "$out/gpu-tests.log" 2>&1
 tests_status=$?
-[[ $tests_status -eq 124 ]] && echo "GPU tests TIMED OUT after 170 s" >> "$out/gpu-tests.log"
+[[ $tests_status -eq 124 ]] && echo "GPU tests TIMED OUT after 150 s" >> "$out/gpu-tests.log"
 
 echo "== GPU benchmarks -> $out/bench.log, $out/bench.json"
-timeout 100 java "${jvm_flags[@]}" -cp "$cp" io.scalpel.bench.cuda.CudaBenchReport --quick --json "$out/bench.json" \
+timeout 120 java "${jvm_flags[@]}" -cp "$cp" io.scalpel.bench.cuda.CudaBenchReport --quick --json "$out/bench.json" \
   > "$out/bench.log" 2>&1
 bench_status=$?
-[[ $bench_status -eq 124 ]] && echo "GPU benchmarks TIMED OUT after 100 s" >> "$out/bench.log"
+[[ $bench_status -eq 124 ]] && echo "GPU benchmarks TIMED OUT after 120 s" >> "$out/bench.log"
 
 echo
 echo "== summary ($(( $(date +%s) - start )) s)"

@@ -33,7 +33,7 @@
 //   accumulators, reading V[j] once per j for all 4 rows. Keys past a row's position are masked (-inf,
 //   weight 0); tiles past the block's last position are never loaded. Tile 0 always holds key 0, which
 //   every row sees, so m is finite after the first tile and e^(m - m') never sees -inf - -inf.
-//   Shared bytes: 4*(16*d + 32*(d+1) + 32*d) — 41 KiB at d = 128, 82 KiB at d = 256 (the launcher raises
+//   Shared bytes: 4*(16*d + 32*(d+1) + 32*d) — 40 KiB at d = 128, 80 KiB at d = 256 (the launcher raises
 //   the kernel's dynamic shared-memory limit above 48 KiB).
 //   Cost: reads K/V once per 16 query rows: 2*4*d*(positions) * ceil(rows/16) bytes per head, plus q and
 //   out; 4*d*rows*positions/2 flops per head (causal half). Compute-bound for long prompts.

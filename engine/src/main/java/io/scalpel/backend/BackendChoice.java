@@ -67,14 +67,19 @@ public final class BackendChoice {
      * rejecting the PTX, no memory) falls back to the CPU and the report says why.
      */
     public static Opened open(DeviceRequest request, CudaOptions cudaOptions) {
+        return open(request, cudaOptions, CpuBackend::new);
+    }
+
+    /** As {@link #open(DeviceRequest, CudaOptions)}, with the caller's CPU backend (a thread count, say). */
+    public static Opened open(DeviceRequest request, CudaOptions cudaOptions, Supplier<? extends Backend> cpu) {
         Decision decision = decide(request, CudaAvailability::probe);
-        if (decision.chosen() == DeviceKind.CPU) return new Opened(new CpuBackend(), decision.reason());
+        if (decision.chosen() == DeviceKind.CPU) return new Opened(cpu.get(), decision.reason());
         try {
             CudaOptions options = request.kind() == DeviceKind.CUDA ? cudaOptions.withDevice(request.index()) : cudaOptions;
             return new Opened(CudaBackend.open(options), decision.reason());
         } catch (RuntimeException e) {
             if (request.kind() == DeviceKind.CUDA) throw e;
-            return new Opened(new CpuBackend(), "device: cpu (CUDA backend failed to start: " + e.getMessage() + ": using the CPU)");
+            return new Opened(cpu.get(), "device: cpu (CUDA backend failed to start: " + e.getMessage() + ": using the CPU)");
         }
     }
 }

@@ -2,6 +2,7 @@ package io.scalpel.backend;
 
 import io.scalpel.backend.BackendChoice.DeviceKind;
 import io.scalpel.backend.BackendChoice.DeviceRequest;
+import io.scalpel.backend.cpu.CpuBackend;
 import io.scalpel.backend.cuda.CudaAvailability;
 import io.scalpel.backend.cuda.CudaOptions;
 import org.junit.jupiter.api.Test;
@@ -54,6 +55,14 @@ class BackendChoiceTest {
             throw new AssertionError("probed CUDA for --device cpu");
         });
         assertEquals(DeviceKind.CPU, d.chosen());
+    }
+
+    @Test
+    void cpuChoiceUsesTheCallersCpuBackend() {
+        try (BackendChoice.Opened opened = BackendChoice.open(DeviceRequest.parse("cpu"), CudaOptions.defaults(), () -> new CpuBackend(1))) {
+            assertEquals("device: cpu (requested)", opened.report());
+            assertEquals(1, ((CpuBackend) opened.backend()).threads());
+        }
     }
 
     @Test

@@ -20,6 +20,15 @@ final class CuResults {
         if (result != CUresult.CUDA_SUCCESS) throw new CudaFailure(what + ": " + name(result), result);
     }
 
+    /**
+     * For clean-up sequences that must attempt every call: returns {@code first} if already set, else a
+     * failure for {@code result} (or null on success). The caller throws whatever is left at the end.
+     */
+    static CudaFailure collect(CudaFailure first, int result, String what) {
+        if (first != null || result == CUresult.CUDA_SUCCESS) return first;
+        return new CudaFailure(what + ": " + name(result), result);
+    }
+
     /** As {@link #check(int, String)}, building the description only on failure. */
     static void check(int result, Supplier<String> what) {
         if (result != CUresult.CUDA_SUCCESS) throw new CudaFailure(what.get() + ": " + name(result), result);

@@ -71,5 +71,5 @@ final class CublasGemm implements AutoCloseable {
         }
     }
 
-    @Override public void close() { JCublas2.cublasDestroy(handle); }
+    @Override public void close() { check(JCublas2.cublasDestroy(handle), "cublasDestroy"); }
 }

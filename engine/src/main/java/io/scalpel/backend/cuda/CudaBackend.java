@@ -522,17 +522,21 @@ public final class CudaBackend implements Backend {
         return one[0];
     }
 
+    /** Frees everything in order, attempting each step even after a failure, then reports the first failure. */
     @Override public void close() {
         if (closed) return;
         closed = true;
-        context.bind();
-        try {
-            if (cublas != null) cublas.close();
-            allocations.close();
-            kernels.close();
-            staging.close();
-        } finally {
-            context.close();
+        RuntimeException first = null;
+        for (AutoCloseable step : new AutoCloseable[] {context::bind, () -> { if (cublas != null) cublas.close(); },
+                allocations, kernels, staging, context}) {
+            try {
+                step.close();
+            } catch (RuntimeException e) {
+                if (first == null) first = e; else first.addSuppressed(e);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);  // none of the steps throws checked exceptions
+            }
         }
+        if (first != null) throw first;
     }
 }

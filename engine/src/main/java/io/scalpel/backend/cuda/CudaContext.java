@@ -55,7 +55,8 @@ final class CudaContext implements AutoCloseable {
             CuResults.check(JCudaDriver.cuStreamCreate(stream, 0), "cuStreamCreate on " + name);
             return new CudaContext(device, context, stream, name, sms, sharedOptIn);
         } catch (RuntimeException e) {
-            JCudaDriver.cuDevicePrimaryCtxRelease(device);
+            CudaFailure release = CuResults.collect(null, JCudaDriver.cuDevicePrimaryCtxRelease(device), "cuDevicePrimaryCtxRelease");
+            if (release != null) e.addSuppressed(release);
             throw e;
         }
     }
@@ -86,12 +87,14 @@ final class CudaContext implements AutoCloseable {
         return new long[] {free[0], total[0]};
     }
 
+    /** Attempts every step even after a failure (a sticky device fault fails them all), then reports the first. */
     @Override public void close() {
         if (closed) return;
-        JCudaDriver.cuCtxSetCurrent(context);
-        JCudaDriver.cuStreamSynchronize(stream);
-        JCudaDriver.cuStreamDestroy(stream);
-        JCudaDriver.cuDevicePrimaryCtxRelease(device);
         closed = true;
+        CudaFailure first = CuResults.collect(null, JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent on close (" + name + ")");
+        first = CuResults.collect(first, JCudaDriver.cuStreamSynchronize(stream), "stream synchronize on close (" + name + ")");
+        first = CuResults.collect(first, JCudaDriver.cuStreamDestroy(stream), "cuStreamDestroy (" + name + ")");
+        first = CuResults.collect(first, JCudaDriver.cuDevicePrimaryCtxRelease(device), "cuDevicePrimaryCtxRelease (" + name + ")");
+        if (first != null) throw first;
     }
 }

@@ -6,7 +6,6 @@ import jcuda.driver.JCudaDriver;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
-import java.util.List;
 import java.util.Set;
 
 /**
@@ -49,8 +48,16 @@ final class DeviceAllocations implements AutoCloseable {
         return sum;
     }
 
+    /** Frees whatever is still live, attempting every free even after a failure, then reports the first. */
     @Override public void close() {
-        List<DeviceMemory> remaining = new ArrayList<>(live);
-        for (DeviceMemory m : remaining) m.close();
+        RuntimeException first = null;
+        for (DeviceMemory m : new ArrayList<>(live)) {
+            try {
+                m.close();
+            } catch (RuntimeException e) {
+                if (first == null) first = e; else first.addSuppressed(e);
+            }
+        }
+        if (first != null) throw first;
     }
 }

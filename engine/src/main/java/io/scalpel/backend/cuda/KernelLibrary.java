@@ -55,7 +55,10 @@ final class KernelLibrary implements AutoCloseable {
             }
             return new KernelLibrary(context, modules, functions, checkEachLaunch);
         } catch (RuntimeException e) {
-            for (CUmodule m : modules.values()) JCudaDriver.cuModuleUnload(m);
+            for (CUmodule m : modules.values()) {
+                CudaFailure unload = CuResults.collect(null, JCudaDriver.cuModuleUnload(m), "cuModuleUnload");
+                if (unload != null) e.addSuppressed(unload);
+            }
             throw e;
         }
     }
@@ -119,8 +122,12 @@ final class KernelLibrary implements AutoCloseable {
     }
 
     @Override public void close() {
-        for (CUmodule m : modules.values()) JCudaDriver.cuModuleUnload(m);
+        CudaFailure first = null;
+        for (Map.Entry<PtxModule, CUmodule> m : modules.entrySet()) {
+            first = CuResults.collect(first, JCudaDriver.cuModuleUnload(m.getValue()), "cuModuleUnload " + m.getKey().resourcePath());
+        }
         modules.clear();
         functions.clear();
+        if (first != null) throw first;
     }
 }

@@ -41,6 +41,6 @@ final class PinnedStaging implements AutoCloseable {
     @Override public void close() {
         if (freed) return;
         freed = true;
-        JCudaDriver.cuMemFreeHost(host);
+        CuResults.check(JCudaDriver.cuMemFreeHost(host), "cuMemFreeHost of the pinned staging buffer");
     }
 }
