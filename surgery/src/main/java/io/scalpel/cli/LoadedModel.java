@@ -59,16 +59,12 @@ public record LoadedModel(Checkpoint checkpoint, Backend backend, Transformer tr
         }
         BackendChoice.Opened opened;
         try {
-            opened = BackendChoice.open(request, CudaOptions.defaults());
-        } catch (IllegalStateException e) {
+            opened = BackendChoice.open(request, CudaOptions.defaults(), () -> o.threads == null ? new CpuBackend() : new CpuBackend(o.threads));
+        } catch (IllegalStateException | IllegalArgumentException e) {
             throw new UserInputException(ScalpelCommand.oneLine(e.getMessage()));
         }
         log.println("scalpel: " + opened.report());
         Backend backend = opened.backend();
-        if (backend instanceof CpuBackend && o.threads != null) {
-            backend.close();
-            return new CpuBackend(o.threads);
-        }
         if (backend instanceof CudaBackend cuda) {
             MemoryFit fit = cuda.memoryFit(residentBytes(ck));
             log.println("scalpel: " + fit.message());
