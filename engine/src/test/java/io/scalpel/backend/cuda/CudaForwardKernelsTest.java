@@ -6,11 +6,7 @@ import io.scalpel.backend.Weight;
 import io.scalpel.backend.cpu.CpuBackend;
 import io.scalpel.tensor.DType;
 import io.scalpel.tensor.Tensor;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -36,31 +32,7 @@ import static io.scalpel.backend.cuda.GpuTestSupport.tolerance;
  * multiples of any block or tile, with GPU outputs poisoned (NaN) first. Skips with "no CUDA device" where
  * there is none.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class CudaForwardKernelsTest {
-    private CudaBackend gpu;
-    private CpuBackend cpu;
-
-    /** Opens the backends only where CUDA answers; {@link #requireDevice()} reports each test as skipped otherwise. */
-    @BeforeAll
-    void open() {
-        if (!CudaAvailability.probe().usable()) return;
-        gpu = CudaBackend.open(GpuTestSupport.testOptions());
-        cpu = new CpuBackend(2);
-    }
-
-    /** Per test, not per class: a class-level skip shows as "0 tests" in Surefire's report, hiding the reason. */
-    @BeforeEach
-    void requireDevice() {
-        GpuTestSupport.requireCuda();
-    }
-
-    @AfterAll
-    void close() {
-        if (gpu != null) gpu.close();
-        if (cpu != null) cpu.close();
-    }
-
+class CudaForwardKernelsTest extends GpuVsCpuTest {
     /** Runs {@code op} on both backends with the same inputs and compares the first output. */
     private interface Op {
         Buffer run(Backend backend);

@@ -2,11 +2,7 @@ package io.scalpel.backend.cuda;
 
 import io.scalpel.backend.Buffer;
 import io.scalpel.backend.cpu.CpuBackend;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -17,31 +13,7 @@ import static io.scalpel.backend.cuda.GpuTestSupport.gaussian;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** argmax and sample on the device give the CPU's token ids exactly. Skips with "no CUDA device" where there is none. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class CudaSamplingTest {
-    private CudaBackend gpu;
-    private CpuBackend cpu;
-
-    /** Opens the backends only where CUDA answers; {@link #requireDevice()} reports each test as skipped otherwise. */
-    @BeforeAll
-    void open() {
-        if (!CudaAvailability.probe().usable()) return;
-        gpu = CudaBackend.open(GpuTestSupport.testOptions());
-        cpu = new CpuBackend(2);
-    }
-
-    /** Per test, not per class: a class-level skip shows as "0 tests" in Surefire's report, hiding the reason. */
-    @BeforeEach
-    void requireDevice() {
-        GpuTestSupport.requireCuda();
-    }
-
-    @AfterAll
-    void close() {
-        if (gpu != null) gpu.close();
-        if (cpu != null) cpu.close();
-    }
-
+class CudaSamplingTest extends GpuVsCpuTest {
     @ParameterizedTest
     @CsvSource({"1", "255", "256", "257", "32000", "151936"})
     void argmaxMatches(int n) {

@@ -6,11 +6,7 @@ import io.scalpel.backend.cpu.CpuBackend;
 import io.scalpel.tensor.Bf16;
 import io.scalpel.tensor.DType;
 import io.scalpel.tensor.Tensor;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -27,31 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The surgery's row operations: cosines within fp32 tolerance, everything that writes bits bit-exact vs the CPU. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class CudaSurgeryKernelsTest {
-    private CudaBackend gpu;
-    private CpuBackend cpu;
-
-    /** Opens the backends only where CUDA answers; {@link #requireDevice()} reports each test as skipped otherwise. */
-    @BeforeAll
-    void open() {
-        if (!CudaAvailability.probe().usable()) return;
-        gpu = CudaBackend.open(GpuTestSupport.testOptions());
-        cpu = new CpuBackend(2);
-    }
-
-    /** Per test, not per class: a class-level skip shows as "0 tests" in Surefire's report, hiding the reason. */
-    @BeforeEach
-    void requireDevice() {
-        GpuTestSupport.requireCuda();
-    }
-
-    @AfterAll
-    void close() {
-        if (gpu != null) gpu.close();
-        if (cpu != null) cpu.close();
-    }
-
+class CudaSurgeryKernelsTest extends GpuVsCpuTest {
     private static Tensor gateLike(DType dtype, int rows, int cols, long seed) {
         float[] values = gaussian(new Random(seed), rows * cols, 0.05);
         for (int c = 0; c < cols; c++) values[3 * cols + c] = 0f;  // a zero row: cosine 0
