@@ -1,14 +1,12 @@
 package io.scalpel.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Causal grouped-query attention over a KV cache — the Java reference of {@code attention.cu}.
  * Each (query row, head) pair is one independent task: scores against every cached key up to the
- * row's own position (vector dot products over contiguous K rows), a max-subtracted softmax with a
- * vector exp, then the probability-weighted sum of V rows accumulated a vector at a time.
+ * row's own position (vector dot products over contiguous K rows), a max-subtracted softmax, then the probability-weighted sum of V rows accumulated a vector at a time.
  *
  * <p>One instance per backend, reused for every call (its fields are the current call's operands),
  * so a decode step allocates nothing; like the backend, it serves one calling thread.
@@ -86,21 +84,17 @@ final class Attention implements WorkerPool.RangeTask {
         }
     }
 
-    /** {@code s[j] = exp(s[j] - max)} for j in [0, len); returns their sum. */
+    /**
+     * {@code s[j] = exp(s[j] - max)} for j in [0, len); returns their sum. StrictMath, not a vector exp:
+     * the result must not depend on whether this code is interpreted or compiled.
+     */
     private static float softmaxNumerators(float[] s, int len, float max) {
-        int L = F.length(), j = 0;
-        FloatVector sum = FloatVector.zero(F);
-        for (; j + L <= len; j += L) {
-            FloatVector e = FloatVector.fromArray(F, s, j).sub(max).lanewise(VectorOperators.EXP);
-            e.intoArray(s, j);
-            sum = sum.add(e);
-        }
-        float total = sum.reduceLanes(VectorOperators.ADD);
-        for (; j < len; j++) {
-            float e = (float) Math.exp(s[j] - max);
+        double total = 0;
+        for (int j = 0; j < len; j++) {
+            float e = (float) StrictMath.exp(s[j] - max);
             s[j] = e;
             total += e;
         }
-        return total;
+        return (float) total;
     }
 }

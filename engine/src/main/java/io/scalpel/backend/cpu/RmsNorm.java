@@ -27,7 +27,9 @@ final class RmsNorm {
                 FloatVector v = FloatVector.fromArray(F, xa, xo + i);
                 acc = v.fma(v, acc);
             }
-            float ss = acc.reduceLanes(VectorOperators.ADD);
+            float racc = 0f;
+            for (int l = 0; l < L; l++) racc += acc.lane(l); // left to right: the same bits interpreted or compiled
+            float ss = racc;
             for (; i < dim; i++) ss += xa[xo + i] * xa[xo + i];
             float inv = (float) (1.0 / Math.sqrt((double) ss / dim + eps));
             // One loop per dtype: a vector merged across switch arms would be boxed if an arm were not inlined.

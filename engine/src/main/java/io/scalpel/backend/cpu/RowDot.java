@@ -14,8 +14,9 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Summation order, shared by every kernel in this package so that decode, prefill and any thread
  * split agree: one vector accumulator per (row, token) over k in steps of {@code F.length()}, lanes
- * reduced, then the scalar tail added in index order. (Compiled {@code reduceLanes} may add lanes in
- * another order than the interpreter, so agreement is exact only between compiled runs.)
+ * added left to right, then the scalar tail added in index order. Not {@code reduceLanes}: compiled, it
+ * associates differently than interpreted, and the same forward pass must give the same bits on its
+ * first run and its later ones (surgery's revert tests compare bits).
  *
  * <p>No vector crosses a method boundary here except into the JDK's own force-inlined methods and the
  * widening helpers inside hot loops: C2 declines to inline a call it thinks cold or already compiled
@@ -50,10 +51,18 @@ final class RowDot {
             a2 = FloatVector.fromMemorySegment(F, w, r2 + b, Widen.LE).fma(xv, a2);
             a3 = FloatVector.fromMemorySegment(F, w, r3 + b, Widen.LE).fma(xv, a3);
         }
-        out[o] = tail(a0.reduceLanes(VectorOperators.ADD), w, DType.F32, row, k, i, x, xOff);
-        out[o + 1] = tail(a1.reduceLanes(VectorOperators.ADD), w, DType.F32, row + 1, k, i, x, xOff);
-        out[o + 2] = tail(a2.reduceLanes(VectorOperators.ADD), w, DType.F32, row + 2, k, i, x, xOff);
-        out[o + 3] = tail(a3.reduceLanes(VectorOperators.ADD), w, DType.F32, row + 3, k, i, x, xOff);
+        float ra0 = 0f;
+        for (int l = 0; l < L; l++) ra0 += a0.lane(l); // left to right: the same bits interpreted or compiled
+        out[o] = tail(ra0, w, DType.F32, row, k, i, x, xOff);
+        float ra1 = 0f;
+        for (int l = 0; l < L; l++) ra1 += a1.lane(l); // left to right: the same bits interpreted or compiled
+        out[o + 1] = tail(ra1, w, DType.F32, row + 1, k, i, x, xOff);
+        float ra2 = 0f;
+        for (int l = 0; l < L; l++) ra2 += a2.lane(l); // left to right: the same bits interpreted or compiled
+        out[o + 2] = tail(ra2, w, DType.F32, row + 2, k, i, x, xOff);
+        float ra3 = 0f;
+        for (int l = 0; l < L; l++) ra3 += a3.lane(l); // left to right: the same bits interpreted or compiled
+        out[o + 3] = tail(ra3, w, DType.F32, row + 3, k, i, x, xOff);
     }
 
     private static void bf16x4(MemorySegment w, int row, int k, float[] x, int xOff, float[] out, int o) {
@@ -68,10 +77,18 @@ final class RowDot {
             a2 = Widen.bf16(w, r2 + b).fma(xv, a2);
             a3 = Widen.bf16(w, r3 + b).fma(xv, a3);
         }
-        out[o] = tail(a0.reduceLanes(VectorOperators.ADD), w, DType.BF16, row, k, i, x, xOff);
-        out[o + 1] = tail(a1.reduceLanes(VectorOperators.ADD), w, DType.BF16, row + 1, k, i, x, xOff);
-        out[o + 2] = tail(a2.reduceLanes(VectorOperators.ADD), w, DType.BF16, row + 2, k, i, x, xOff);
-        out[o + 3] = tail(a3.reduceLanes(VectorOperators.ADD), w, DType.BF16, row + 3, k, i, x, xOff);
+        float ra0 = 0f;
+        for (int l = 0; l < L; l++) ra0 += a0.lane(l); // left to right: the same bits interpreted or compiled
+        out[o] = tail(ra0, w, DType.BF16, row, k, i, x, xOff);
+        float ra1 = 0f;
+        for (int l = 0; l < L; l++) ra1 += a1.lane(l); // left to right: the same bits interpreted or compiled
+        out[o + 1] = tail(ra1, w, DType.BF16, row + 1, k, i, x, xOff);
+        float ra2 = 0f;
+        for (int l = 0; l < L; l++) ra2 += a2.lane(l); // left to right: the same bits interpreted or compiled
+        out[o + 2] = tail(ra2, w, DType.BF16, row + 2, k, i, x, xOff);
+        float ra3 = 0f;
+        for (int l = 0; l < L; l++) ra3 += a3.lane(l); // left to right: the same bits interpreted or compiled
+        out[o + 3] = tail(ra3, w, DType.BF16, row + 3, k, i, x, xOff);
     }
 
     private static void f16x4(MemorySegment w, int row, int k, float[] x, int xOff, float[] out, int o) {
@@ -86,10 +103,18 @@ final class RowDot {
             a2 = Widen.f16(w, r2 + b).fma(xv, a2);
             a3 = Widen.f16(w, r3 + b).fma(xv, a3);
         }
-        out[o] = tail(a0.reduceLanes(VectorOperators.ADD), w, DType.F16, row, k, i, x, xOff);
-        out[o + 1] = tail(a1.reduceLanes(VectorOperators.ADD), w, DType.F16, row + 1, k, i, x, xOff);
-        out[o + 2] = tail(a2.reduceLanes(VectorOperators.ADD), w, DType.F16, row + 2, k, i, x, xOff);
-        out[o + 3] = tail(a3.reduceLanes(VectorOperators.ADD), w, DType.F16, row + 3, k, i, x, xOff);
+        float ra0 = 0f;
+        for (int l = 0; l < L; l++) ra0 += a0.lane(l); // left to right: the same bits interpreted or compiled
+        out[o] = tail(ra0, w, DType.F16, row, k, i, x, xOff);
+        float ra1 = 0f;
+        for (int l = 0; l < L; l++) ra1 += a1.lane(l); // left to right: the same bits interpreted or compiled
+        out[o + 1] = tail(ra1, w, DType.F16, row + 1, k, i, x, xOff);
+        float ra2 = 0f;
+        for (int l = 0; l < L; l++) ra2 += a2.lane(l); // left to right: the same bits interpreted or compiled
+        out[o + 2] = tail(ra2, w, DType.F16, row + 2, k, i, x, xOff);
+        float ra3 = 0f;
+        for (int l = 0; l < L; l++) ra3 += a3.lane(l); // left to right: the same bits interpreted or compiled
+        out[o + 3] = tail(ra3, w, DType.F16, row + 3, k, i, x, xOff);
     }
 
     /** Adds the scalar tail {@code [tail, k)} of row {@code row}'s dot product to {@code sum}. */
@@ -108,17 +133,23 @@ final class RowDot {
             case F32 -> {
                 FloatVector acc = FloatVector.zero(F);
                 for (; i + L <= k; i += L) acc = FloatVector.fromMemorySegment(F, w, off + 4L * i, Widen.LE).fma(FloatVector.fromArray(F, x, xOff + i), acc);
-                yield acc.reduceLanes(VectorOperators.ADD);
+                float racc = 0f;
+                for (int l = 0; l < L; l++) racc += acc.lane(l); // left to right: the same bits interpreted or compiled
+                yield racc;
             }
             case BF16 -> {
                 FloatVector acc = FloatVector.zero(F);
                 for (; i + L <= k; i += L) acc = Widen.bf16(w, off + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
-                yield acc.reduceLanes(VectorOperators.ADD);
+                float racc = 0f;
+                for (int l = 0; l < L; l++) racc += acc.lane(l); // left to right: the same bits interpreted or compiled
+                yield racc;
             }
             case F16 -> {
                 FloatVector acc = FloatVector.zero(F);
                 for (; i + L <= k; i += L) acc = Widen.f16(w, off + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc);
-                yield acc.reduceLanes(VectorOperators.ADD);
+                float racc = 0f;
+                for (int l = 0; l < L; l++) racc += acc.lane(l); // left to right: the same bits interpreted or compiled
+                yield racc;
             }
             case I32 -> throw new IllegalArgumentException("I32 weights have no float rows");
         };
@@ -130,7 +161,9 @@ final class RowDot {
         int L = F.length(), i = 0;
         FloatVector acc = FloatVector.zero(F);
         for (; i + L <= k; i += L) acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float racc = 0f;
+        for (int l = 0; l < L; l++) racc += acc.lane(l); // left to right: the same bits interpreted or compiled
+        float sum = racc;
         for (; i < k; i++) sum += a[aOff + i] * b[bOff + i];
         return sum;
     }

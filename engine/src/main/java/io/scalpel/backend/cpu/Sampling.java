@@ -23,7 +23,7 @@ final class Sampling {
         if (!(temperature > 0)) throw new IllegalArgumentException("temperature must be > 0 to sample, got " + temperature);
         float max = logits[off + argmax(logits, off, n)];
         double[] p = new double[n];
-        for (int i = 0; i < n; i++) p[i] = Math.exp((logits[off + i] - max) / temperature);
+        for (int i = 0; i < n; i++) p[i] = StrictMath.exp((logits[off + i] - max) / temperature);
         Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) order[i] = i;
         Arrays.sort(order, (a, b) -> p[a] != p[b] ? Double.compare(p[b], p[a]) : Integer.compare(a, b));

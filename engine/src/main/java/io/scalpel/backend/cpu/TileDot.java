@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
  * sixteen accumulators in registers, so each load feeds four FMAs instead of one. Four weight rows
  * (4·k floats) stay in L1 while every prompt token streams past them, so the weights are read from
  * memory once per call, not once per token. Summation order as {@link RowDot}: results equal decode's
- * bit for bit (between compiled runs).
+ * bit for bit.
  */
 final class TileDot {
     static final VectorSpecies<Float> F = Widen.F;
@@ -40,14 +40,46 @@ final class TileDot {
             c30 = v0.fma(a, c30); c31 = v1.fma(a, c31); c32 = v2.fma(a, c32); c33 = v3.fma(a, c33);
         }
         int o0 = outOff + t0 * n + j, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
-        out[o0] = tail(c00.reduceLanes(VectorOperators.ADD), w, 0, x, x0, i, k); out[o0 + 1] = tail(c01.reduceLanes(VectorOperators.ADD), w, w1, x, x0, i, k);
-        out[o0 + 2] = tail(c02.reduceLanes(VectorOperators.ADD), w, w2, x, x0, i, k); out[o0 + 3] = tail(c03.reduceLanes(VectorOperators.ADD), w, w3, x, x0, i, k);
-        out[o1] = tail(c10.reduceLanes(VectorOperators.ADD), w, 0, x, x1, i, k); out[o1 + 1] = tail(c11.reduceLanes(VectorOperators.ADD), w, w1, x, x1, i, k);
-        out[o1 + 2] = tail(c12.reduceLanes(VectorOperators.ADD), w, w2, x, x1, i, k); out[o1 + 3] = tail(c13.reduceLanes(VectorOperators.ADD), w, w3, x, x1, i, k);
-        out[o2] = tail(c20.reduceLanes(VectorOperators.ADD), w, 0, x, x2, i, k); out[o2 + 1] = tail(c21.reduceLanes(VectorOperators.ADD), w, w1, x, x2, i, k);
-        out[o2 + 2] = tail(c22.reduceLanes(VectorOperators.ADD), w, w2, x, x2, i, k); out[o2 + 3] = tail(c23.reduceLanes(VectorOperators.ADD), w, w3, x, x2, i, k);
-        out[o3] = tail(c30.reduceLanes(VectorOperators.ADD), w, 0, x, x3, i, k); out[o3 + 1] = tail(c31.reduceLanes(VectorOperators.ADD), w, w1, x, x3, i, k);
-        out[o3 + 2] = tail(c32.reduceLanes(VectorOperators.ADD), w, w2, x, x3, i, k); out[o3 + 3] = tail(c33.reduceLanes(VectorOperators.ADD), w, w3, x, x3, i, k);
+        float rc00 = 0f;
+        for (int l = 0; l < L; l++) rc00 += c00.lane(l); // left to right: the same bits interpreted or compiled
+        float rc01 = 0f;
+        for (int l = 0; l < L; l++) rc01 += c01.lane(l); // left to right: the same bits interpreted or compiled
+        out[o0] = tail(rc00, w, 0, x, x0, i, k); out[o0 + 1] = tail(rc01, w, w1, x, x0, i, k);
+        float rc02 = 0f;
+        for (int l = 0; l < L; l++) rc02 += c02.lane(l); // left to right: the same bits interpreted or compiled
+        float rc03 = 0f;
+        for (int l = 0; l < L; l++) rc03 += c03.lane(l); // left to right: the same bits interpreted or compiled
+        out[o0 + 2] = tail(rc02, w, w2, x, x0, i, k); out[o0 + 3] = tail(rc03, w, w3, x, x0, i, k);
+        float rc10 = 0f;
+        for (int l = 0; l < L; l++) rc10 += c10.lane(l); // left to right: the same bits interpreted or compiled
+        float rc11 = 0f;
+        for (int l = 0; l < L; l++) rc11 += c11.lane(l); // left to right: the same bits interpreted or compiled
+        out[o1] = tail(rc10, w, 0, x, x1, i, k); out[o1 + 1] = tail(rc11, w, w1, x, x1, i, k);
+        float rc12 = 0f;
+        for (int l = 0; l < L; l++) rc12 += c12.lane(l); // left to right: the same bits interpreted or compiled
+        float rc13 = 0f;
+        for (int l = 0; l < L; l++) rc13 += c13.lane(l); // left to right: the same bits interpreted or compiled
+        out[o1 + 2] = tail(rc12, w, w2, x, x1, i, k); out[o1 + 3] = tail(rc13, w, w3, x, x1, i, k);
+        float rc20 = 0f;
+        for (int l = 0; l < L; l++) rc20 += c20.lane(l); // left to right: the same bits interpreted or compiled
+        float rc21 = 0f;
+        for (int l = 0; l < L; l++) rc21 += c21.lane(l); // left to right: the same bits interpreted or compiled
+        out[o2] = tail(rc20, w, 0, x, x2, i, k); out[o2 + 1] = tail(rc21, w, w1, x, x2, i, k);
+        float rc22 = 0f;
+        for (int l = 0; l < L; l++) rc22 += c22.lane(l); // left to right: the same bits interpreted or compiled
+        float rc23 = 0f;
+        for (int l = 0; l < L; l++) rc23 += c23.lane(l); // left to right: the same bits interpreted or compiled
+        out[o2 + 2] = tail(rc22, w, w2, x, x2, i, k); out[o2 + 3] = tail(rc23, w, w3, x, x2, i, k);
+        float rc30 = 0f;
+        for (int l = 0; l < L; l++) rc30 += c30.lane(l); // left to right: the same bits interpreted or compiled
+        float rc31 = 0f;
+        for (int l = 0; l < L; l++) rc31 += c31.lane(l); // left to right: the same bits interpreted or compiled
+        out[o3] = tail(rc30, w, 0, x, x3, i, k); out[o3 + 1] = tail(rc31, w, w1, x, x3, i, k);
+        float rc32 = 0f;
+        for (int l = 0; l < L; l++) rc32 += c32.lane(l); // left to right: the same bits interpreted or compiled
+        float rc33 = 0f;
+        for (int l = 0; l < L; l++) rc33 += c33.lane(l); // left to right: the same bits interpreted or compiled
+        out[o3 + 2] = tail(rc32, w, w2, x, x3, i, k); out[o3 + 3] = tail(rc33, w, w3, x, x3, i, k);
     }
 
     /** As {@link #tile4x4} for one activation row {@code t}. */
@@ -63,10 +95,18 @@ final class TileDot {
             c3 = FloatVector.fromArray(F, w, w3 + i).fma(a, c3);
         }
         int o = outOff + t * n + j;
-        out[o] = tail(c0.reduceLanes(VectorOperators.ADD), w, 0, x, x0, i, k);
-        out[o + 1] = tail(c1.reduceLanes(VectorOperators.ADD), w, w1, x, x0, i, k);
-        out[o + 2] = tail(c2.reduceLanes(VectorOperators.ADD), w, w2, x, x0, i, k);
-        out[o + 3] = tail(c3.reduceLanes(VectorOperators.ADD), w, w3, x, x0, i, k);
+        float rc0 = 0f;
+        for (int l = 0; l < L; l++) rc0 += c0.lane(l); // left to right: the same bits interpreted or compiled
+        out[o] = tail(rc0, w, 0, x, x0, i, k);
+        float rc1 = 0f;
+        for (int l = 0; l < L; l++) rc1 += c1.lane(l); // left to right: the same bits interpreted or compiled
+        out[o + 1] = tail(rc1, w, w1, x, x0, i, k);
+        float rc2 = 0f;
+        for (int l = 0; l < L; l++) rc2 += c2.lane(l); // left to right: the same bits interpreted or compiled
+        out[o + 2] = tail(rc2, w, w2, x, x0, i, k);
+        float rc3 = 0f;
+        for (int l = 0; l < L; l++) rc3 += c3.lane(l); // left to right: the same bits interpreted or compiled
+        out[o + 3] = tail(rc3, w, w3, x, x0, i, k);
     }
 
     /** Adds the scalar tail {@code [from, k)} of one dot product to {@code sum} (no vector crosses a call: see {@link RowDot}). */

@@ -1,0 +1,542 @@
+package io.scalpel.backend.cuda;
+
+import io.scalpel.backend.Backend;
+import io.scalpel.backend.Buffer;
+import io.scalpel.backend.Weight;
+import io.scalpel.tensor.DType;
+import io.scalpel.tensor.Tensor;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.JCudaDriver;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The GPU backend: JCuda's driver API and the hand-written PTX of {@code kernels/}. Weights are uploaded
+ * once in their stored dtype (or cast from F32 by option); activations are fp32 device buffers; every
+ * operation is queued on one stream, so only {@link #read}, {@link #argmax}, {@link #sample} and
+ * {@link #readRows} wait for the device. Host↔device copies go through one pinned staging buffer.
+ *
+ * <p>Not thread-safe (like the CPU backend): one caller at a time, though any thread may be that caller.
+ */
+public final class CudaBackend implements Backend {
+    /** 8 MiB: large enough that per-chunk synchronisation is noise next to the copy itself. */
+    private static final long STAGING_BYTES = 8L << 20;
+
+    private final CudaOptions options;
+    private final CudaAvailability availability;
+    private final CudaContext context;
+    private final DeviceAllocations allocations;
+    private final KernelLibrary kernels;
+    private final PinnedStaging staging;
+    private final DeviceScratch rowIds;
+    private final DeviceScratch attentionPartials;
+    private final DeviceScratch reduction;
+    private final DeviceScratch packedRows;
+    private final CublasGemm cublas;
+    private final List<String> notes = new ArrayList<>();
+    private boolean closed;
+
+    private CudaBackend(CudaOptions options, CudaAvailability availability, CudaContext context) {
+        this.options = options;
+        this.availability = availability;
+        this.context = context;
+        this.allocations = new DeviceAllocations(context);
+        this.kernels = KernelLibrary.load(context, availability.driverVersion(), options.checkEachLaunch());
+        this.staging = PinnedStaging.allocate(STAGING_BYTES);
+        this.rowIds = new DeviceScratch(allocations, "row ids / token ids");
+        this.attentionPartials = new DeviceScratch(allocations, "attention split partials");
+        this.reduction = new DeviceScratch(allocations, "argmax partials and result");
+        this.packedRows = new DeviceScratch(allocations, "packed rows for readRows/writeRows");
+        CublasGemm gemm = null;
+        if (options.prefillMatmul() == MatmulVariant.CUBLAS) {
+            gemm = CublasGemm.open(context.stream());
+            if (gemm == null) {
+                String note = CublasGemm.library().reason() + ": matrix products use the hand-written kernels";
+                notes.add(note);
+                System.err.println("scalpel: " + note);
+            }
+        }
+        this.cublas = gemm;
+    }
+
+    /**
+     * Opens device {@code options.device()}. Fails with the probe's one-line reason where CUDA is not
+     * usable; callers that want a fallback use {@link io.scalpel.backend.BackendChoice}.
+     */
+    public static CudaBackend open(CudaOptions options) {
+        CudaAvailability availability = CudaAvailability.probe();
+        if (!availability.usable()) throw new IllegalStateException(availability.reason());
+        if (options.device() >= availability.deviceCount()) {
+            throw new IllegalArgumentException("CUDA device " + options.device() + " requested; the driver sees " + availability.deviceCount());
+        }
+        CudaContext context = CudaContext.open(options.device());
+        try {
+            return new CudaBackend(options, availability, context);
+        } catch (RuntimeException | Error e) {
+            context.close();
+            throw e;
+        }
+    }
+
+    @Override public String name() { return "cuda:" + context.deviceName(); }
+
+    public CudaOptions options() { return options; }
+
+    public CudaAvailability availability() { return availability; }
+
+    /** Whether JCublas and libcublas.so.12 load in this JVM (tried once), for the {@link MatmulVariant#CUBLAS} path. */
+    public static boolean cublasLoads() { return CublasGemm.library().loaded(); }
+
+    /** One line: "cuBLAS loaded", or why not ("cuBLAS unavailable (libcublas.so.12 not found)"). */
+    public static String cublasStatus() { return CublasGemm.library().reason(); }
+
+    /** Things the user should know once (cuBLAS missing, say). */
+    public List<String> notes() { return List.copyOf(notes); }
+
+    /** Waits for every queued operation. */
+    public void synchronize() {
+        context.bind();
+        context.synchronize(kernels.lastLaunch());
+    }
+
+    /** Whether {@code neededBytes} fit in the device's free memory, as a one-line message. */
+    public MemoryFit memoryFit(long neededBytes) {
+        context.bind();
+        long[] info = context.memoryInfo();
+        return new MemoryFit(neededBytes, info[0], info[1], MemoryFit.DEFAULT_HEADROOM, context.deviceName());
+    }
+
+    /** Device memory this backend has allocated and not yet freed (weights, buffers, scratch). */
+    public long allocatedBytes() { return allocations.liveBytes(); }
+
+    // ---- memory ----------------------------------------------------------------------------------
+
+    @Override public Weight upload(Tensor tensor) {
+        if (!tensor.dtype().isFloat()) throw new IllegalArgumentException("cannot upload non-float tensor " + tensor);
+        context.bind();
+        DType resident = options.castF32().residentType(tensor.dtype());
+        int rows = tensor.rank() == 1 ? 1 : tensor.rows();
+        int cols = tensor.rank() == 1 ? Math.toIntExact(tensor.size()) : tensor.cols();
+        long bytes = tensor.size() * resident.bytes();
+        DeviceMemory memory = allocations.allocate(bytes, "weight " + tensor.name());
+        try {
+            if (resident == tensor.dtype()) {
+                toDevice(memory.at(0), tensor.data(), bytes);
+            } else {
+                toDeviceNarrowed(memory.at(0), tensor, resident);
+            }
+        } catch (RuntimeException e) {
+            memory.close();
+            throw e;
+        }
+        return new CudaWeight(tensor, resident, rows, cols, memory);
+    }
+
+    @Override public Buffer allocate(long length) {
+        if (length < 0) throw new IllegalArgumentException("negative buffer length " + length);
+        context.bind();
+        DeviceMemory memory = allocations.allocate(length * Float.BYTES, "buffer of " + length + " floats");
+        CuResults.check(JCudaDriver.cuMemsetD32Async(memory.at(0), 0, Math.max(length, 1), context.stream()), "zeroing a new buffer");
+        return CudaBuffer.owning(memory, length);
+    }
+
+    @Override public void write(Buffer dst, float[] src) {
+        CudaBuffer d = CudaBuffer.of(dst);
+        need(d, src.length, "write");
+        context.bind();
+        toDevice(d.pointer(), MemorySegment.ofArray(src), (long) src.length * Float.BYTES);
+    }
+
+    @Override public void read(Buffer src, float[] dst) {
+        CudaBuffer s = CudaBuffer.of(src);
+        need(s, dst.length, "read");
+        context.bind();
+        toHost(MemorySegment.ofArray(dst), s.pointer(), (long) dst.length * Float.BYTES);
+    }
+
+    @Override public void copy(Buffer dst, Buffer src, long n) {
+        CudaBuffer d = CudaBuffer.of(dst), s = CudaBuffer.of(src);
+        need(d, n, "copy destination");
+        need(s, n, "copy source");
+        if (n == 0) return;
+        context.bind();
+        CuResults.check(JCudaDriver.cuMemcpyDtoDAsync(d.pointer(), s.pointer(), n * Float.BYTES, context.stream()),
+                () -> "cuMemcpyDtoDAsync of " + n + " floats");
+    }
+
+    // ---- forward pass ----------------------------------------------------------------------------
+
+    @Override public void embed(Buffer out, Weight table, int[] tokens) {
+        CudaBuffer o = CudaBuffer.of(out);
+        CudaWeight t = CudaWeight.of(table);
+        for (int id : tokens) {
+            if (id < 0 || id >= t.rows()) throw new IllegalArgumentException("token id " + id + " out of range [0, " + t.rows() + ")");
+        }
+        need(o, (long) tokens.length * t.cols(), "embed output");
+        if (tokens.length == 0) return;
+        context.bind();
+        CUdeviceptr ids = uploadInts(tokens);
+        launch(LaunchShapes.rowsByColumns(tokens.length, t.cols()),
+                KernelArgs.of(CudaKernel.byDType(t.dtype(), CudaKernel.EMBED_F32, CudaKernel.EMBED_F16, CudaKernel.EMBED_BF16))
+                        .pointer("out", o.pointer()).pointer("table " + t.name(), t.pointer()).pointer("tokens", ids)
+                        .int32("count", tokens.length).int32("vocab", t.rows()).int32("dim", t.cols()));
+    }
+
+    @Override public void rmsNorm(Buffer out, Buffer x, Weight gamma, int rows, int dim, float eps) {
+        CudaBuffer o = CudaBuffer.of(out), xi = CudaBuffer.of(x);
+        CudaWeight g = CudaWeight.of(gamma);
+        if (g.rows() * (long) g.cols() != dim) throw new IllegalArgumentException("rmsNorm: gamma " + g + " for dim " + dim);
+        need(o, (long) rows * dim, "rmsNorm output");
+        need(xi, (long) rows * dim, "rmsNorm input");
+        if (rows == 0 || dim == 0) return;
+        context.bind();
+        launch(LaunchShapes.rowPerBlock(rows),
+                KernelArgs.of(CudaKernel.byDType(g.dtype(), CudaKernel.RMSNORM_F32, CudaKernel.RMSNORM_F16, CudaKernel.RMSNORM_BF16))
+                        .pointer("out", o.pointer()).pointer("x", xi.pointer()).pointer("gamma " + g.name(), g.pointer())
+                        .int32("rows", rows).int32("dim", dim).float32("eps", eps));
+    }
+
+    @Override public void matmul(Buffer out, Buffer x, Weight w, int rows) {
+        CudaBuffer o = CudaBuffer.of(out), xi = CudaBuffer.of(x);
+        CudaWeight cw = CudaWeight.of(w);
+        int n = cw.rows(), k = cw.cols();
+        need(o, (long) rows * n, "matmul output");
+        need(xi, (long) rows * k, "matmul input");
+        if (rows == 0 || n == 0) return;
+        context.bind();
+        if (rows == 1) {
+            launch(LaunchShapes.warpPerRow(n, 1), matmulArgs(CudaKernel.byDType(cw.dtype(), CudaKernel.MATVEC_F32, CudaKernel.MATVEC_F16,
+                    CudaKernel.MATVEC_BF16), o, xi, cw, rows));
+            return;
+        }
+        matmulWith(options.prefillMatmul(), o, xi, cw, rows);
+    }
+
+    /** A matrix-matrix product with an explicit variant (benchmarks and tests compare them side by side). */
+    public void matmul(Buffer out, Buffer x, Weight w, int rows, MatmulVariant variant) {
+        CudaBuffer o = CudaBuffer.of(out), xi = CudaBuffer.of(x);
+        CudaWeight cw = CudaWeight.of(w);
+        need(o, (long) rows * cw.rows(), "matmul output");
+        need(xi, (long) rows * cw.cols(), "matmul input");
+        if (rows == 0 || cw.rows() == 0) return;
+        context.bind();
+        matmulWith(variant, o, xi, cw, rows);
+    }
+
+    /** Which variant actually runs for a weight of {@code dtype}: F32 has no tensor-core path, cuBLAS takes F32 only. */
+    public MatmulVariant effectiveVariant(MatmulVariant requested, DType dtype) {
+        return switch (requested) {
+            case NAIVE, TILED -> requested;
+            case TENSOR_CORE -> dtype == DType.F32 ? MatmulVariant.TILED : MatmulVariant.TENSOR_CORE;
+            case CUBLAS -> dtype == DType.F32 ? (cublas != null ? MatmulVariant.CUBLAS : MatmulVariant.TILED) : MatmulVariant.TENSOR_CORE;
+        };
+    }
+
+    private void matmulWith(MatmulVariant requested, CudaBuffer o, CudaBuffer xi, CudaWeight cw, int rows) {
+        int n = cw.rows(), k = cw.cols();
+        DType dt = cw.dtype();
+        switch (effectiveVariant(requested, dt)) {
+            case NAIVE -> launch(LaunchShapes.matmulNaive(rows, n),
+                    matmulArgs(CudaKernel.byDType(dt, CudaKernel.MATMUL_NAIVE_F32, CudaKernel.MATMUL_NAIVE_F16, CudaKernel.MATMUL_NAIVE_BF16), o, xi, cw, rows));
+            case TILED -> launch(LaunchShapes.matmulTiled(rows, n),
+                    matmulArgs(CudaKernel.byDType(dt, CudaKernel.MATMUL_TILED_F32, CudaKernel.MATMUL_TILED_F16, CudaKernel.MATMUL_TILED_BF16), o, xi, cw, rows));
+            case TENSOR_CORE -> launch(LaunchShapes.matmulWmma(rows, n),
+                    matmulArgs(dt == DType.F16 ? CudaKernel.MATMUL_WMMA_F16 : CudaKernel.MATMUL_WMMA_BF16, o, xi, cw, rows));
+            case CUBLAS -> cublas.sgemm(o.pointer(), xi.pointer(), cw.pointer(), rows, n, k);
+        }
+    }
+
+    private static KernelArgs matmulArgs(CudaKernel kernel, CudaBuffer o, CudaBuffer xi, CudaWeight w, int rows) {
+        return KernelArgs.of(kernel).pointer("out", o.pointer()).pointer("x", xi.pointer()).pointer("w " + w.name(), w.pointer())
+                .int32("rows", rows).int32("n", w.rows()).int32("k", w.cols());
+    }
+
+    @Override public void addBias(Buffer x, Weight bias, int rows) {
+        CudaBuffer xi = CudaBuffer.of(x);
+        CudaWeight b = CudaWeight.of(bias);
+        int cols = Math.toIntExact((long) b.rows() * b.cols());
+        need(xi, (long) rows * cols, "addBias");
+        if (rows == 0 || cols == 0) return;
+        context.bind();
+        launch(LaunchShapes.elementwise((long) rows * cols),
+                KernelArgs.of(CudaKernel.byDType(b.dtype(), CudaKernel.ADD_BIAS_F32, CudaKernel.ADD_BIAS_F16, CudaKernel.ADD_BIAS_BF16))
+                        .pointer("x", xi.pointer()).pointer("bias " + b.name(), b.pointer()).int32("rows", rows).int32("cols", cols));
+    }
+
+    @Override public void rope(Buffer x, int rows, int heads, int headDim, int pos0, Buffer cos, Buffer sin) {
+        CudaBuffer xi = CudaBuffer.of(x), c = CudaBuffer.of(cos), s = CudaBuffer.of(sin);
+        if (headDim % 2 != 0) throw new IllegalArgumentException("rope needs an even head dimension, got " + headDim);
+        need(xi, (long) rows * heads * headDim, "rope input");
+        int half = headDim / 2;
+        need(c, (long) (pos0 + rows) * half, "rope cos table");
+        need(s, (long) (pos0 + rows) * half, "rope sin table");
+        if (rows == 0 || heads == 0 || half == 0) return;
+        int maxPositions = Math.toIntExact(Math.min(c.length(), s.length()) / half);
+        context.bind();
+        launch(LaunchShapes.elementwise((long) rows * heads * half),
+                KernelArgs.of(CudaKernel.ROPE_ROTATE_HALF).pointer("x", xi.pointer()).pointer("cos", c.pointer()).pointer("sin", s.pointer())
+                        .int32("rows", rows).int32("heads", heads).int32("headDim", headDim).int32("pos0", pos0).int32("maxPositions", maxPositions));
+    }
+
+    @Override public void attention(Buffer out, Buffer q, Buffer kCache, Buffer vCache, int rows, int pos0,
+                                    int heads, int kvHeads, int headDim) {
+        CudaBuffer o = CudaBuffer.of(out), qi = CudaBuffer.of(q), k = CudaBuffer.of(kCache), v = CudaBuffer.of(vCache);
+        if (kvHeads <= 0 || heads % kvHeads != 0) throw new IllegalArgumentException("attention: " + heads + " query heads over " + kvHeads + " kv heads");
+        if (headDim > LaunchShapes.ATTENTION_MAX_HEAD_DIM) {
+            throw new UnsupportedOperationException("attention kernels handle head dimensions up to " + LaunchShapes.ATTENTION_MAX_HEAD_DIM + ", got " + headDim);
+        }
+        need(o, (long) rows * heads * headDim, "attention output");
+        need(qi, (long) rows * heads * headDim, "attention queries");
+        need(k, (long) (pos0 + rows) * kvHeads * headDim, "key cache");
+        need(v, (long) (pos0 + rows) * kvHeads * headDim, "value cache");
+        if (rows == 0 || heads == 0 || headDim == 0) return;
+        context.bind();
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        if (rows < LaunchShapes.PREFILL_MIN_ROWS) {
+            LaunchShapes.DecodeAttention plan = LaunchShapes.decodeAttention(rows, heads, pos0 + rows, context.multiprocessors());
+            long outputs = plan.partialOutputs(rows, heads, headDim), stats = plan.partialStats(rows, heads);
+            CUdeviceptr partialO = attentionPartials.atLeast((outputs + stats) * Float.BYTES);
+            CUdeviceptr partialMl = partialO.withByteOffset(outputs * Float.BYTES);
+            launch(plan.split(), KernelArgs.of(CudaKernel.ATTENTION_DECODE_SPLIT).pointer("partialO", partialO).pointer("partialMl", partialMl)
+                    .pointer("q", qi.pointer()).pointer("kCache", k.pointer()).pointer("vCache", v.pointer())
+                    .int32("rows", rows).int32("pos0", pos0).int32("heads", heads).int32("kvHeads", kvHeads).int32("headDim", headDim)
+                    .int32("splits", plan.splits()).int32("chunk", plan.chunk()).float32("scale", scale));
+            launch(plan.combine(), KernelArgs.of(CudaKernel.ATTENTION_DECODE_COMBINE).pointer("out", o.pointer())
+                    .pointer("partialO", partialO).pointer("partialMl", partialMl)
+                    .int32("rows", rows).int32("heads", heads).int32("headDim", headDim).int32("splits", plan.splits()));
+        } else {
+            launch(LaunchShapes.prefillAttention(rows, heads, headDim), KernelArgs.of(CudaKernel.ATTENTION_PREFILL_FLASH)
+                    .pointer("out", o.pointer()).pointer("q", qi.pointer()).pointer("kCache", k.pointer()).pointer("vCache", v.pointer())
+                    .int32("rows", rows).int32("pos0", pos0).int32("heads", heads).int32("kvHeads", kvHeads).int32("headDim", headDim)
+                    .float32("scale", scale));
+        }
+    }
+
+    @Override public void swiglu(Buffer gate, Buffer up, long n) {
+        CudaBuffer g = CudaBuffer.of(gate), u = CudaBuffer.of(up);
+        need(g, n, "swiglu gate");
+        need(u, n, "swiglu up");
+        if (n == 0) return;
+        context.bind();
+        launch(LaunchShapes.elementwise(n), KernelArgs.of(CudaKernel.SWIGLU).pointer("gate", g.pointer()).pointer("up", u.pointer()).int64("n", n));
+    }
+
+    @Override public void add(Buffer x, Buffer y, long n) {
+        CudaBuffer a = CudaBuffer.of(x), b = CudaBuffer.of(y);
+        need(a, n, "add destination");
+        need(b, n, "add source");
+        if (n == 0) return;
+        context.bind();
+        launch(LaunchShapes.elementwise(n), KernelArgs.of(CudaKernel.ADD).pointer("x", a.pointer()).pointer("y", b.pointer()).int64("n", n));
+    }
+
+    @Override public int argmax(Buffer x, int n) {
+        CudaBuffer b = CudaBuffer.of(x);
+        need(b, n, "argmax");
+        if (n <= 0) throw new IllegalArgumentException("argmax of " + n + " elements");
+        context.bind();
+        int partials = LaunchShapes.argmaxPartials(n);
+        // Layout: [result int][pad to 16][partial values: partials floats][partial indices: partials ints]
+        CUdeviceptr base = reduction.atLeast(16 + 8L * partials);
+        CUdeviceptr values = base.withByteOffset(16), indices = base.withByteOffset(16 + 4L * partials);
+        launch(LaunchShapes.argmaxPartial(n), KernelArgs.of(CudaKernel.ARGMAX_PARTIAL)
+                .pointer("partialValues", values).pointer("partialIndices", indices).pointer("x", b.pointer()).int32("n", n));
+        launch(LaunchShapes.argmaxFinal(), KernelArgs.of(CudaKernel.ARGMAX_FINAL)
+                .pointer("result", base).pointer("partialValues", values).pointer("partialIndices", indices).int32("partials", partials));
+        return readInt(base);
+    }
+
+    @Override public int sample(Buffer logits, int n, float temperature, int topK, float topP, double uniform) {
+        CudaBuffer b = CudaBuffer.of(logits);
+        if (!(temperature > 0)) throw new IllegalArgumentException("temperature must be > 0 to sample, got " + temperature);
+        need(b, n, "sample");
+        if (n <= 0) throw new IllegalArgumentException("sampling from " + n + " logits");
+        context.bind();
+        CUdeviceptr result = reduction.atLeast(16);
+        launch(LaunchShapes.sample(), KernelArgs.of(CudaKernel.SAMPLE_TOP_K_TOP_P).pointer("result", result).pointer("logits", b.pointer())
+                .int32("n", n).float32("temperature", temperature).int32("topK", topK).float32("topP", topP).float64("uniform", uniform));
+        return readInt(result);
+    }
+
+    // ---- surgery ---------------------------------------------------------------------------------
+
+    @Override public void rowCosines(Buffer out, Weight w, Buffer v) {
+        CudaWeight cw = CudaWeight.of(w);
+        CudaBuffer o = CudaBuffer.of(out), vb = CudaBuffer.of(v);
+        need(o, cw.rows(), "rowCosines output");
+        need(vb, cw.cols(), "rowCosines vector");
+        if (cw.rows() == 0) return;
+        context.bind();
+        launch(LaunchShapes.warpPerRow(cw.rows(), 1),
+                KernelArgs.of(CudaKernel.byDType(cw.dtype(), CudaKernel.ROW_COSINES_F32, CudaKernel.ROW_COSINES_F16, CudaKernel.ROW_COSINES_BF16))
+                        .pointer("out", o.pointer()).pointer("w " + cw.name(), cw.pointer()).pointer("v", vb.pointer())
+                        .int32("rows", cw.rows()).int32("cols", cw.cols()));
+    }
+
+    @Override public void addToRows(Weight w, int[] rows, Buffer v, float alpha) {
+        CudaWeight cw = CudaWeight.of(w);
+        CudaBuffer vb = CudaBuffer.of(v);
+        need(vb, cw.cols(), "addToRows vector");
+        for (int r : rows) checkRow(cw, r);
+        if (rows.length == 0 || cw.cols() == 0) return;
+        context.bind();
+        CudaKernel kernel = CudaKernel.byDType(cw.dtype(), CudaKernel.ADD_TO_ROWS_F32, CudaKernel.ADD_TO_ROWS_F16, CudaKernel.ADD_TO_ROWS_BF16);
+        // A row listed k times is edited k times, in order, as on the CPU: one launch per round of distinct rows.
+        for (int[] round : distinctRounds(rows)) {
+            CUdeviceptr ids = uploadInts(round);
+            launch(LaunchShapes.rowsByColumns(round.length, cw.cols()), KernelArgs.of(kernel)
+                    .pointer("w " + cw.name(), cw.pointer()).pointer("rowIds", ids).int32("count", round.length)
+                    .pointer("v", vb.pointer()).float32("alpha", alpha).int32("rows", cw.rows()).int32("cols", cw.cols()));
+        }
+    }
+
+    @Override public byte[] readRows(Weight w, int[] rows) {
+        CudaWeight cw = CudaWeight.of(w);
+        for (int r : rows) checkRow(cw, r);
+        long rowBytes = cw.rowBytes();
+        byte[] out = new byte[Math.toIntExact(rowBytes * rows.length)];
+        if (out.length == 0) return out;
+        context.bind();
+        CUdeviceptr packed = packedRows.atLeast(out.length);
+        CUdeviceptr ids = uploadInts(rows);
+        launch(LaunchShapes.rowsByColumns(rows.length, Math.toIntExact(rowBytes / 2)), KernelArgs.of(CudaKernel.GATHER_ROWS_U16)
+                .pointer("packed", packed).pointer("w " + cw.name(), cw.pointer()).pointer("rowIds", ids)
+                .int32("count", rows.length).int32("rows", cw.rows()).int32("rowUnits", Math.toIntExact(rowBytes / 2)));
+        toHost(MemorySegment.ofArray(out), packed, out.length);
+        return out;
+    }
+
+    @Override public void writeRows(Weight w, int[] rows, byte[] bits) {
+        CudaWeight cw = CudaWeight.of(w);
+        long rowBytes = cw.rowBytes();
+        if (bits.length != rowBytes * rows.length) {
+            throw new IllegalArgumentException("writeRows: " + bits.length + " bytes for " + rows.length + " rows of " + rowBytes);
+        }
+        for (int r : rows) checkRow(cw, r);
+        if (bits.length == 0) return;
+        context.bind();
+        // Where a row is listed twice the CPU's sequential copy leaves the last one: keep only that.
+        Map<Integer, Integer> lastIndexOfRow = new LinkedHashMap<>();
+        for (int i = 0; i < rows.length; i++) lastIndexOfRow.put(rows[i], i);
+        int[] unique = new int[lastIndexOfRow.size()];
+        byte[] packedBits = bits;
+        if (unique.length != rows.length) {
+            packedBits = new byte[Math.toIntExact(rowBytes * unique.length)];
+            int j = 0;
+            for (Map.Entry<Integer, Integer> e : lastIndexOfRow.entrySet()) {
+                System.arraycopy(bits, Math.toIntExact(e.getValue() * rowBytes), packedBits, Math.toIntExact(j * rowBytes), Math.toIntExact(rowBytes));
+                unique[j++] = e.getKey();
+            }
+        } else {
+            unique = rows;
+        }
+        CUdeviceptr packed = packedRows.atLeast(packedBits.length);
+        toDevice(packed, MemorySegment.ofArray(packedBits), packedBits.length);
+        CUdeviceptr ids = uploadInts(unique);
+        launch(LaunchShapes.rowsByColumns(unique.length, Math.toIntExact(rowBytes / 2)), KernelArgs.of(CudaKernel.SCATTER_ROWS_U16)
+                .pointer("w " + cw.name(), cw.pointer()).pointer("packed", packed).pointer("rowIds", ids)
+                .int32("count", unique.length).int32("rows", cw.rows()).int32("rowUnits", Math.toIntExact(rowBytes / 2)));
+    }
+
+    /** Splits a row list into rounds in which no row repeats; the k-th occurrence of a row goes to round k. */
+    static List<int[]> distinctRounds(int[] rows) {
+        Map<Integer, Integer> seen = new HashMap<>();
+        List<List<Integer>> rounds = new ArrayList<>();
+        for (int r : rows) {
+            int round = seen.merge(r, 1, Integer::sum) - 1;
+            while (rounds.size() <= round) rounds.add(new ArrayList<>());
+            rounds.get(round).add(r);
+        }
+        List<int[]> out = new ArrayList<>(rounds.size());
+        for (List<Integer> round : rounds) out.add(round.stream().mapToInt(Integer::intValue).toArray());
+        return out;
+    }
+
+    private static void checkRow(CudaWeight w, int r) {
+        if (r < 0 || r >= w.rows()) throw new IndexOutOfBoundsException("row " + r + " of " + w.name() + " with " + w.rows() + " rows");
+    }
+
+    // ---- plumbing --------------------------------------------------------------------------------
+
+    private void launch(LaunchShape shape, KernelArgs args) { kernels.launch(shape, args); }
+
+    private static void need(CudaBuffer b, long n, String what) {
+        if (n < 0 || n > b.length()) throw new IndexOutOfBoundsException(what + " needs " + n + " elements, buffer has " + b.length());
+    }
+
+    /** Copies host bytes to the device through the pinned buffer, chunk by chunk (each chunk completes before the buffer is reused). */
+    private void toDevice(CUdeviceptr dst, MemorySegment src, long bytes) {
+        for (long done = 0; done < bytes; done += staging.capacity()) {
+            long n = Math.min(staging.capacity(), bytes - done);
+            MemorySegment.copy(src, done, staging.segment(), 0, n);
+            long offset = done;
+            CuResults.check(JCudaDriver.cuMemcpyHtoDAsync(dst.withByteOffset(done), staging.pointer(), n, context.stream()),
+                    () -> "cuMemcpyHtoDAsync of " + n + " bytes at offset " + offset);
+            context.synchronize("host-to-device copy of " + n + " bytes");
+        }
+    }
+
+    /** F32 tensor to F16/BF16 device memory, rounding to nearest even on the host while staging. */
+    private void toDeviceNarrowed(CUdeviceptr dst, Tensor tensor, DType resident) {
+        long elements = tensor.size();
+        long perChunk = staging.capacity() / 2;
+        MemorySegment src = tensor.data(), stage = staging.segment();
+        for (long done = 0; done < elements; done += perChunk) {
+            long n = Math.min(perChunk, elements - done);
+            for (long i = 0; i < n; i++) {
+                stage.set(Tensor.I16_LE, 2 * i, (short) resident.encode(src.get(Tensor.F32_LE, 4 * (done + i))));
+            }
+            long offset = done;
+            CuResults.check(JCudaDriver.cuMemcpyHtoDAsync(dst.withByteOffset(2 * done), staging.pointer(), 2 * n, context.stream()),
+                    () -> "cuMemcpyHtoDAsync of " + 2 * n + " bytes at element " + offset + " of " + tensor.name());
+            context.synchronize("host-to-device copy of " + tensor.name());
+        }
+    }
+
+    /** Waits for queued work, then copies device bytes to the host through the pinned buffer. */
+    private void toHost(MemorySegment dst, CUdeviceptr src, long bytes) {
+        for (long done = 0; done < bytes; done += staging.capacity()) {
+            long n = Math.min(staging.capacity(), bytes - done);
+            long offset = done;
+            CuResults.check(JCudaDriver.cuMemcpyDtoHAsync(staging.pointer(), src.withByteOffset(done), n, context.stream()),
+                    () -> "cuMemcpyDtoHAsync of " + n + " bytes at offset " + offset);
+            context.synchronize(kernels.lastLaunch());
+            MemorySegment.copy(staging.segment(), 0, dst, done, n);
+        }
+    }
+
+    private CUdeviceptr uploadInts(int[] values) {
+        CUdeviceptr ids = rowIds.atLeast((long) values.length * Integer.BYTES);
+        toDevice(ids, MemorySegment.ofArray(values), (long) values.length * Integer.BYTES);
+        return ids;
+    }
+
+    private int readInt(CUdeviceptr src) {
+        int[] one = new int[1];
+        toHost(MemorySegment.ofArray(one), src, Integer.BYTES);
+        return one[0];
+    }
+
+    /** Frees everything in order, attempting each step even after a failure, then reports the first failure. */
+    @Override public void close() {
+        if (closed) return;
+        closed = true;
+        RuntimeException first = null;
+        for (AutoCloseable step : new AutoCloseable[] {context::bind, () -> { if (cublas != null) cublas.close(); },
+                allocations, kernels, staging, context}) {
+            try {
+                step.close();
+            } catch (RuntimeException e) {
+                if (first == null) first = e; else first.addSuppressed(e);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);  // none of the steps throws checked exceptions
+            }
+        }
+        if (first != null) throw first;
+    }
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The GPU check: CUDA kernels vs the CPU reference, then the GPU benchmarks, in under 5 minutes.
+#
+# Two steps, because the lent GPU machine has no JDK, Maven or network (../shared/device/README.md):
+#
+#   here:      bash scripts/gpu-check.sh prepare
+#              builds the modules, assembles target/gpu-check/ (jars, test classes, a JUnit runner)
+#              and makes .jre.tgz (jlink'd Java 25) if it is missing. Both paths are git-ignored.
+#   on the GPU machine (device tool):
+#              run  command: "bash scripts/gpu-check.sh"   carry: [".jre.tgz", "target/gpu-check"]
+#
+# Full logs go to $OUT (the device tool's output folder; target/gpu-check-out elsewhere): gpu-tests.log,
+# bench.log, bench.json. A short table is printed last. Without a GPU every step still runs and reports
+# "no CUDA device" (the tests as aborted with that reason, the benchmarks as skipped); exit status 0.
+# On a machine where nvidia-smi lists a GPU, SCALPEL_REQUIRE_CUDA=1 turns a failed CUDA probe into test
+# failures instead of skips.
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bundle="target/gpu-check"
+jvm_flags=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xss4m)
+
+prepare() {
+  set -e
+  . scripts/java-env.sh
+  local mvn=(mvn -B -q -o -Dscalpel.ptx.skip=false)
+  rm -rf "$bundle"
+  mkdir -p "$bundle/lib" "$bundle/test-classes" "$bundle/runner"
+  # One reactor run: package everything the benchmarks need and copy every module's jars, test scope
+  # included (JUnit for the engine's tests), into the bundle.
+  "${mvn[@]}" -pl benchmarks -am package dependency:copy-dependencies -DskipTests -DincludeScope=test \
+    -DoutputDirectory="$root/$bundle/lib"
+  # The JUnit platform launcher the runner drives (Surefire brings its own elsewhere).
+  "${mvn[@]}" -N dependency:copy -Dartifact=org.junit.platform:junit-platform-launcher:1.14.1 -DoutputDirectory="$root/$bundle/lib"
+  cp benchmarks/target/scalpel-benchmarks-*.jar "$bundle/lib/"
+  cp -r engine/target/test-classes/. "$bundle/test-classes/"
+  rm -f "$bundle"/lib/scalpel-engine-*-tests.jar
+  "$JAVA_HOME/bin/javac" -d "$bundle/runner" -cp "$bundle/lib/*" scripts/GpuTestRunner.java
+  if [[ ! -f .jre.tgz ]]; then
+    JDK="$JAVA_HOME" bash ../shared/device/make-jre.sh
+  fi
+  echo "gpu-check prepare: $(du -sh "$bundle" | cut -f1) in $bundle, $(du -sh .jre.tgz | cut -f1) in .jre.tgz (carry limit 64 MiB)"
+}
+
+if [[ "${1:-}" == "prepare" ]]; then
+  prepare
+  exit $?
+fi
+
+out="${OUT:-$root/target/gpu-check-out}"
+mkdir -p "$out"
+start=$(date +%s)
+
+if [[ -f .jre.tgz ]]; then
+  tar xzf .jre.tgz && export PATH="$root/.jre/bin:$PATH"
+elif [[ -z "${JAVA_HOME:-}" ]]; then
+  . scripts/java-env.sh || exit 2
+fi
+echo "== machine"
+if command -v nvidia-smi >/dev/null 2>&1; then nvidia-smi -L; gpu_listed=$?; else echo "nvidia-smi: not installed"; gpu_listed=1; fi
+nvcc_bin="$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)"
+if [[ -x "$nvcc_bin" ]]; then "$nvcc_bin" --version | tail -1; else echo "nvcc: not installed"; fi
+java -version 2>&1 | head -1
+if [[ ! -d "$bundle/lib" ]]; then
+  echo "gpu-check: $bundle is missing: run 'bash scripts/gpu-check.sh prepare' on the build machine and carry it" >&2
+  exit 2
+fi
+if [[ $gpu_listed -eq 0 && -z "${SCALPEL_REQUIRE_CUDA:-}" ]]; then export SCALPEL_REQUIRE_CUDA=1; fi
+cp="$bundle/runner:$bundle/test-classes:$bundle/lib/*"
+
+echo "== GPU tests (kernels vs CpuBackend) -> $out/gpu-tests.log"
+timeout 150 java "${jvm_flags[@]}" -cp "$cp" GpuTestRunner io.scalpel.backend.cuda class:io.scalpel.backend.BackendChoiceTest \
+  > "$out/gpu-tests.log" 2>&1
+tests_status=$?
+[[ $tests_status -eq 124 ]] && echo "GPU tests TIMED OUT after 150 s" >> "$out/gpu-tests.log"
+
+echo "== GPU benchmarks -> $out/bench.log, $out/bench.json"
+timeout 120 java "${jvm_flags[@]}" -cp "$cp" io.scalpel.bench.cuda.CudaBenchReport --quick --json "$out/bench.json" \
+  > "$out/bench.log" 2>&1
+bench_status=$?
+[[ $bench_status -eq 124 ]] && echo "GPU benchmarks TIMED OUT after 120 s" >> "$out/bench.log"
+
+echo
+echo "== summary ($(( $(date +%s) - start )) s)"
+grep -E "^FAILED " "$out/gpu-tests.log" | head -20
+grep -E "^ABORTED " "$out/gpu-tests.log" | sed -E 's/^ABORTED [^ ]+( [^—]*)? — /aborted: /' | sort | uniq -c | head -5
+grep -E "^tests: |TIMED OUT" "$out/gpu-tests.log" || { echo "GPU tests did not finish (status $tests_status):"; tail -5 "$out/gpu-tests.log"; }
+if grep -q "^GPU kernels on" "$out/bench.log"; then
+  sed -n '/^GPU kernels on/,$p' "$out/bench.log"
+else
+  grep -E "skipped|TIMED OUT|Exception|Error" "$out/bench.log" | head -5 || tail -5 "$out/bench.log"
+fi
+if [[ $tests_status -ne 0 || $bench_status -ne 0 ]]; then exit 1; fi

@@ -1,0 +1,42 @@
+package io.scalpel.cli;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/** Raw float32 little-endian files, written to a temporary file and moved into place (never half-written). */
+final class FloatFiles {
+    private FloatFiles() {}
+
+    static void writeAtomically(Path out, float[] data) {
+        Path dir = out.toAbsolutePath().getParent();
+        Path tmp = null;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, "." + out.getFileName(), ".tmp");
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer bb = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+                for (float f : data) {
+                    if (!bb.hasRemaining()) {
+                        bb.flip();
+                        while (bb.hasRemaining()) ch.write(bb);
+                        bb.clear();
+                    }
+                    bb.putFloat(f);
+                }
+                bb.flip();
+                while (bb.hasRemaining()) ch.write(bb);
+            }
+            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            if (tmp != null) tmp.toFile().delete();
+            throw new UncheckedIOException(out + ": cannot write: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package io.scalpel.cli;
+
+import io.scalpel.io.Checkpoint;
+import io.scalpel.model.LayerWeights;
+import io.scalpel.model.ModelConfig;
+import io.scalpel.tensor.Tensor;
+import io.scalpel.tokenizer.Tokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.util.Arrays;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+
+/** Architecture, shapes, dtypes, parameter count and tokenizer of a checkpoint (nothing is run). */
+@Command(name = "info", mixinStandardHelpOptions = true, description = "Describe a checkpoint: architecture, shapes, dtypes, parameters, tokenizer.")
+public final class InfoCommand implements Callable<Integer> {
+    @Mixin ModelOptions model;
+
+    @Override public Integer call() {
+        try (Checkpoint ck = Checkpoint.open(model.model)) {
+            ModelConfig c = ck.config();
+            System.out.println("model:         " + model.model);
+            ck.metadata().forEach((k, v) -> System.out.printf("%-14s %s%n", k + ":", v));
+            System.out.println("architecture:  " + c.architecture());
+            System.out.printf("shape:         dim %d, ffn %d, layers %d, heads %d (kv %d), head_dim %d, vocab %d, context %d%n",
+                    c.dim(), c.hiddenDim(), c.layers(), c.heads(), c.kvHeads(), c.headDim(), c.vocabSize(), c.contextLength());
+            System.out.printf("numerics:      rms_norm_eps %g, rope_theta %s, rope_scaling %s, tied embeddings %s, qkv bias %s%n",
+                    c.normEps(), c.ropeTheta(), c.ropeScaling().getClass().getSimpleName(), c.tiedEmbeddings(), ck.qkvBias());
+            TreeMap<String, Long> byDtype = new TreeMap<>();
+            long params = 0;
+            for (Tensor t : tensors(ck)) {
+                byDtype.merge(t.dtype().name(), t.size(), Long::sum);
+                params += t.size();
+            }
+            System.out.printf("parameters:    %,d (%s)%n", params, byDtype);
+            System.out.printf("gate rows:     %,d (%d layers × %d) — the surgery's edit site%n", (long) c.layers() * c.hiddenDim(), c.layers(), c.hiddenDim());
+            try {
+                Tokenizer t = Tokenizers.forModel(model);
+                System.out.printf("tokenizer:     %s, %d tokens, bos %d, eos %d%n", t.getClass().getSimpleName(), t.vocabSize(), t.bosId(), t.eosId());
+            } catch (RuntimeException e) {
+                System.out.println("tokenizer:     none (" + ScalpelCommand.oneLine(e.getMessage()) + ")");
+            }
+        }
+        return 0;
+    }
+
+    private static java.util.List<Tensor> tensors(Checkpoint ck) {
+        var w = ck.weights();
+        var list = new java.util.ArrayList<Tensor>();
+        list.add(w.embedding());
+        for (LayerWeights l : w.layers()) {
+            list.addAll(Arrays.stream(new Tensor[]{l.attnNorm(), l.wq(), l.wk(), l.wv(), l.wo(), l.bq(), l.bk(), l.bv(),
+                    l.ffnNorm(), l.gate(), l.up(), l.down()}).filter(java.util.Objects::nonNull).toList());
+        }
+        list.add(w.finalNorm());
+        if (w.output() != w.embedding()) list.add(w.output());
+        return list;
+    }
+}

@@ -1,0 +1,58 @@
+package io.scalpel.cli;
+
+import io.scalpel.io.Checkpoint;
+import io.scalpel.surgery.export.HuggingFaceExporter;
+import io.scalpel.surgery.patch.Patch;
+import io.scalpel.surgery.patch.PatchFile;
+import io.scalpel.surgery.pipeline.SurgeryPipeline;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
+
+/**
+ * Undoes a patch in an edited model by copying the patched rows' original bits back from the base
+ * model — never by subtracting α·v — and writes the result as a new directory.
+ */
+@Command(name = "revert", mixinStandardHelpOptions = true,
+        description = "Restore a patch's rows in an edited model (--model) from the base model (--base), bit-exactly; writes a new directory.")
+public final class RevertCommand implements Callable<Integer> {
+    @Mixin ModelOptions model;
+    @Option(names = "--base", required = true, description = "The unedited model the patch was made for.") Path base;
+    @Option(names = "--revert", required = true, description = "The patch to undo.") Path patchFile;
+    @Option(names = "--out", required = true, description = "Output directory (must not exist).") Path out;
+
+    @Override public Integer call() {
+        Patch patch = PatchFile.read(patchFile);
+        try (Checkpoint baseCk = Checkpoint.open(base)) {
+            try {
+                patch.identity().checkCompatible(SurgeryPipeline.identity(baseCk));
+            } catch (RuntimeException e) {
+                throw new UserInputException(patchFile + ": " + ScalpelCommand.oneLine(e.getMessage()));
+            }
+            try (LoadedModel m = LoadedModel.open(model, System.err)) {
+                var gates = m.transformer().gateWeights();
+                for (int l = 0; l < gates.size(); l++) {
+                    final int layer = l;
+                    int[] rows = IntStream.range(0, patch.size()).filter(k -> patch.layerOf(k) == layer).map(patch::rowOf).toArray();
+                    if (rows.length == 0) continue;
+                    var baseGate = baseCk.weights().layers().get(l).gate();
+                    if (baseGate.dtype() != gates.get(l).dtype()) throw new UserInputException(model.model + ": gate dtype differs from the base model's");
+                    long rowBytes = (long) baseGate.cols() * baseGate.dtype().bytes();
+                    byte[] bits = new byte[Math.toIntExact(rowBytes * rows.length)];
+                    for (int i = 0; i < rows.length; i++) {
+                        java.lang.foreign.MemorySegment.copy(baseGate.data(), rows[i] * rowBytes,
+                                java.lang.foreign.MemorySegment.ofArray(bits), i * rowBytes, rowBytes);
+                    }
+                    m.backend().writeRows(gates.get(l), rows, bits);
+                }
+                HuggingFaceExporter.export(m.checkpoint(), m.transformer(), out);
+                System.out.println("restored " + patch.size() + " rows from " + base + "; wrote " + out);
+            }
+        }
+        return 0;
+    }
+}

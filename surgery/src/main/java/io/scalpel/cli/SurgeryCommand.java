@@ -1,0 +1,68 @@
+package io.scalpel.cli;
+
+import io.scalpel.surgery.data.LabelledText;
+import io.scalpel.surgery.evaluate.LexiconScorer;
+import io.scalpel.surgery.pipeline.SurgeryOutputs;
+import io.scalpel.surgery.pipeline.SurgeryPipeline;
+import io.scalpel.surgery.report.SurgeryReport;
+import io.scalpel.tokenizer.Tokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** The main job: probe, select, edit and evaluate in one command; writes the patch and the report. */
+@Command(name = "surgery", mixinStandardHelpOptions = true,
+        description = "Model Surgery end to end: train a behaviour probe, select and edit gate rows, evaluate against random controls; writes DIR/patch.safetensors and DIR/report.md.")
+public final class SurgeryCommand implements Callable<Integer> {
+    @Mixin ModelOptions model;
+    @Mixin SurgeryDataOptions data;
+    @Mixin SurgeryOptions surgery;
+    @Option(names = "--prompts", description = "Evaluation prompts, one per line (default: the project's built-in prompts).") Path prompts;
+    @Option(names = "--max-prompts", defaultValue = "40", description = "Evaluation prompts at most. Default ${DEFAULT-VALUE}.") int maxPrompts;
+    @Option(names = "--lexicon", description = "Keyword file: share of continuations containing one is reported.") Path lexicon;
+    @Option(names = "--perplexity-text", description = "Plain text for perplexity before/after (default: none).") Path perplexityText;
+    @Option(names = "--behaviour", defaultValue = "avoid-vs-keep", description = "Name of the behaviour, for the report.") String behaviour;
+    @Option(names = "--out", required = true, description = "Output directory (must not exist).") Path out;
+
+    @Override public Integer call() {
+        return run(model, data, surgery, prompts, maxPrompts, lexicon, perplexityText, behaviour, out, data.maxPerClass);
+    }
+
+    static int run(ModelOptions model, SurgeryDataOptions data, SurgeryOptions surgery, Path prompts, int maxPrompts, Path lexicon,
+                   Path perplexityText, String behaviour, Path out, int maxPerClass) {
+        SurgeryOutputs.checkFresh(out);
+        List<LabelledText> texts = data.read();
+        List<String> promptList = SurgeryDataOptions.prompts(prompts, maxPrompts);
+        LexiconScorer lex = lexicon == null ? null : LexiconScorer.read(lexicon);
+        SurgeryPipeline.Options options = surgery.toOptions(System.console() != null);
+        options = new SurgeryPipeline.Options(options.layer(), options.secondLayer(), options.maxTokens(), options.solver(), options.adam(),
+                options.validationShare(), options.seed(), options.topK(), options.alpha(), options.newTokens(), options.randomControls(),
+                maxPerClass, options.cache(), options.progress());
+        try (LoadedModel m = LoadedModel.open(model, System.err)) {
+            Tokenizer tok = Tokenizers.checked(Tokenizers.forModel(model), m.transformer().config().vocabSize(), model.model);
+            int[] ppl = perplexityText == null ? null : tok.encode(readText(perplexityText), false);
+            SurgeryPipeline.Result r = new SurgeryPipeline(m.checkpoint(), m.transformer(), tok, System.err)
+                    .run(behaviour, texts, promptList, lex, ppl, options);
+            SurgeryReport.Written w = SurgeryOutputs.write(out, r);
+            System.out.println(w.verdict().sentence());
+            System.out.println("wrote " + out.resolve(SurgeryOutputs.PATCH) + ", " + w.markdown() + ", " + w.plot());
+        }
+        return 0;
+    }
+
+    static String readText(Path p) {
+        try {
+            String s = Files.readString(p);
+            if (s.isBlank()) throw new UserInputException(p + ": the file is empty");
+            return s.length() > 200_000 ? s.substring(0, 200_000) : s;
+        } catch (IOException e) {
+            throw new UserInputException(p + ": cannot read: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package io.scalpel.surgery.export;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.scalpel.backend.Weight;
+import io.scalpel.io.Checkpoint;
+import io.scalpel.io.ModelFormat;
+import io.scalpel.io.SafetensorsWriter;
+import io.scalpel.io.TensorNaming;
+import io.scalpel.model.LayerWeights;
+import io.scalpel.model.ModelConfig;
+import io.scalpel.model.RopeScaling;
+import io.scalpel.model.Transformer;
+import io.scalpel.tensor.Tensor;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/**
+ * Writes the model as it is resident now — edits included — as a Hugging Face directory:
+ * {@code config.json}, {@code model.safetensors} in the stored dtypes, and the tokenizer files when the
+ * source had them. gate_proj tensors are read back from the backend (a GPU's device memory included);
+ * every other tensor is copied from the source checkpoint. q/k rows are already in Hugging Face's
+ * rotate_half layout inside the engine, so a GGUF or llama2.c source exports correctly too. The
+ * directory is assembled under a hidden name and renamed at the end; the input is never written.
+ */
+public final class HuggingFaceExporter {
+    private static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
+            "special_tokens_map.json", "generation_config.json", "tokenizer.model");
+
+    private HuggingFaceExporter() {}
+
+    public static void export(Checkpoint ck, Transformer model, Path out) {
+        if (Files.exists(out)) throw new IllegalArgumentException(out + ": output directory exists; choose a new one (nothing was written)");
+        Path source = ck.format().path().toAbsolutePath().normalize();
+        Path target = out.toAbsolutePath().normalize();
+        if (target.startsWith(source) && Files.isDirectory(source)) throw new IllegalArgumentException(out + ": export must not go inside the input model directory");
+        Path parent = target.getParent();
+        Path tmp = null;
+        try {
+            Files.createDirectories(parent);
+            tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".");
+            Files.writeString(tmp.resolve("config.json"), configJson(ck));
+            writeWeights(ck, model, tmp.resolve("model.safetensors"));
+            if (ck.format() instanceof ModelFormat.HuggingFace hf) {
+                for (String f : TOKENIZER_FILES) {
+                    if (Files.exists(hf.path().resolve(f))) Files.copy(hf.path().resolve(f), tmp.resolve(f));
+                }
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            tmp = null;
+        } catch (IOException e) {
+            throw new UncheckedIOException(out + ": cannot export: " + e.getMessage(), e);
+        } finally {
+            if (tmp != null) deleteTree(tmp);
+        }
+    }
+
+    private static void writeWeights(Checkpoint ck, Transformer model, Path file) {
+        TensorNaming n = TensorNaming.HUGGING_FACE;
+        SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt").metadata("exported_by", "scalpel");
+        var weights = ck.weights();
+        w.add(n.embedding(), weights.embedding());
+        for (int l = 0; l < weights.layers().size(); l++) {
+            LayerWeights lw = weights.layers().get(l);
+            w.add(n.layer(l, n.attnNorm()), lw.attnNorm());
+            w.add(n.layer(l, n.wq()), lw.wq());
+            w.add(n.layer(l, n.wk()), lw.wk());
+            w.add(n.layer(l, n.wv()), lw.wv());
+            w.add(n.layer(l, n.wo()), lw.wo());
+            if (lw.bq() != null) w.add(n.layer(l, n.bq()), lw.bq());
+            if (lw.bk() != null) w.add(n.layer(l, n.bk()), lw.bk());
+            if (lw.bv() != null) w.add(n.layer(l, n.bv()), lw.bv());
+            w.add(n.layer(l, n.ffnNorm()), lw.ffnNorm());
+            w.add(n.layer(l, n.gate()), resident(model, model.gateWeights().get(l), lw.gate()));
+            w.add(n.layer(l, n.up()), lw.up());
+            w.add(n.layer(l, n.down()), lw.down());
+        }
+        w.add(n.finalNorm(), weights.finalNorm());
+        if (!ck.config().tiedEmbeddings()) w.add(n.output(), weights.output());
+        w.write(file, SafetensorsWriter.WriteMode.CREATE_NEW);
+    }
+
+    /** The weight's current bits as the backend holds them (edits included). */
+    private static Tensor resident(Transformer model, Weight w, Tensor original) {
+        byte[] bits = model.backend().readRows(w, IntStream.range(0, w.rows()).toArray());
+        return new Tensor(original.name(), original.dtype(), original.shape(), MemorySegment.ofArray(bits));
+    }
+
+    static String configJson(Checkpoint ck) {
+        ModelConfig c = ck.config();
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode o = json.createObjectNode();
+        String arch = c.architecture();
+        o.putArray("architectures").add(switch (arch) {
+            case "qwen2" -> "Qwen2ForCausalLM";
+            case "mistral" -> "MistralForCausalLM";
+            default -> "LlamaForCausalLM";
+        });
+        o.put("model_type", arch);
+        o.put("hidden_size", c.dim());
+        o.put("intermediate_size", c.hiddenDim());
+        o.put("num_hidden_layers", c.layers());
+        o.put("num_attention_heads", c.heads());
+        o.put("num_key_value_heads", c.kvHeads());
+        o.put("head_dim", c.headDim());
+        o.put("hidden_act", "silu");
+        o.put("rms_norm_eps", c.normEps());
+        o.put("rope_theta", c.ropeTheta());
+        switch (c.ropeScaling()) {
+            case RopeScaling.None none -> o.putNull("rope_scaling");
+            case RopeScaling.Llama3 l -> {
+                ObjectNode rs = o.putObject("rope_scaling");
+                rs.put("rope_type", "llama3");
+                rs.put("factor", l.factor());
+                rs.put("low_freq_factor", l.lowFreqFactor());
+                rs.put("high_freq_factor", l.highFreqFactor());
+                rs.put("original_max_position_embeddings", l.originalMaxPositions());
+            }
+            case RopeScaling.FrequencyFactors f -> throw new IllegalArgumentException(ck.format().path()
+                    + ": GGUF rope_freqs cannot be expressed in a Hugging Face config; export from the original Hugging Face checkpoint");
+        }
+        o.put("max_position_embeddings", c.contextLength());
+        o.put("vocab_size", c.vocabSize());
+        o.put("tie_word_embeddings", c.tiedEmbeddings());
+        o.put("attention_bias", ck.qkvBias());
+        o.put("bos_token_id", c.bosId());
+        o.put("eos_token_id", c.eosId());
+        o.put("torch_dtype", switch (ck.weights().layers().getFirst().gate().dtype()) {
+            case F16 -> "float16";
+            case BF16 -> "bfloat16";
+            default -> "float32";
+        });
+        try {
+            return json.writerWithDefaultPrettyPrinter().writeValueAsString(o);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // only the hidden temporary directory can remain
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package io.scalpel.surgery.pipeline;
+
+import io.scalpel.io.Checkpoint;
+import io.scalpel.model.LayerWeights;
+import io.scalpel.model.Transformer;
+import io.scalpel.surgery.activations.ActivationCache;
+import io.scalpel.surgery.activations.ActivationCollector;
+import io.scalpel.surgery.data.LabelledText;
+import io.scalpel.surgery.data.TrainValidationSplit;
+import io.scalpel.surgery.edit.GateCosines;
+import io.scalpel.surgery.edit.Surgeon;
+import io.scalpel.surgery.evaluate.LexiconScorer;
+import io.scalpel.surgery.evaluate.ProbeScorer;
+import io.scalpel.surgery.evaluate.SurgeryEvaluator;
+import io.scalpel.surgery.patch.ModelIdentity;
+import io.scalpel.surgery.patch.Patch;
+import io.scalpel.surgery.probe.AdamProbeTrainer;
+import io.scalpel.surgery.probe.LabelledVectors;
+import io.scalpel.surgery.probe.LogisticRegressionProbeTrainer;
+import io.scalpel.surgery.probe.Probe;
+import io.scalpel.surgery.probe.ProbeSolver;
+import io.scalpel.surgery.probe.ProbeTrainer;
+import io.scalpel.surgery.report.ConditionScores;
+import io.scalpel.surgery.report.EvaluationResult;
+import io.scalpel.surgery.select.GateRowSelector;
+import io.scalpel.surgery.select.Selection;
+import io.scalpel.tokenizer.Tokenizer;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The paper's method end to end on a loaded model: activations → probe → gate-row selection → edit
+ * → evaluation against random-direction controls. Everything runs on the resident weights of
+ * whichever backend holds the model; the model is left unedited at the end (the result carries the
+ * patch, which applies the edit again anywhere).
+ */
+public final class SurgeryPipeline {
+
+    /**
+     * @param layer        hidden-state index the probe reads (-1 = L, after the final norm, as the paper)
+     * @param secondLayer  index of the second, independent probe used to score (-1 = L/2)
+     * @param topK         rows to edit (null = the paper's share of all gate rows)
+     * @param maxPerClass  texts per class at most (seeded sample), 0 = all
+     */
+    public record Options(int layer, int secondLayer, int maxTokens, ProbeSolver solver, AdamProbeTrainer.Settings adam,
+                          double validationShare, long seed, Integer topK, float alpha, int newTokens, int randomControls,
+                          int maxPerClass, ActivationCache cache, boolean progress) {}
+
+    /** Everything the run measured, for the report and the files. */
+    public record Result(Probe probe, Probe secondProbe, double solverCosine, Selection selection, Patch patch,
+                         SurgeryEvaluator.Outcome outcome, EvaluationResult evaluation, String behaviour) {}
+
+    private final Checkpoint checkpoint;
+    private final Transformer model;
+    private final Tokenizer tokenizer;
+    private final PrintStream log;
+    private final Map<String, LabelledVectors> pooled = new java.util.HashMap<>();
+
+    public SurgeryPipeline(Checkpoint checkpoint, Transformer model, Tokenizer tokenizer, PrintStream log) {
+        this.checkpoint = checkpoint;
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.log = log;
+    }
+
+    public static ModelIdentity identity(Checkpoint ck) {
+        var c = ck.config();
+        List<io.scalpel.tensor.Tensor> gates = ck.weights().layers().stream().map(LayerWeights::gate).toList();
+        return new ModelIdentity(c.architecture(), c.dim(), c.layers(), c.hiddenDim(), c.vocabSize(),
+                ModelIdentity.gateDtype(gates), ModelIdentity.gateHash(gates));
+    }
+
+    public Result run(String behaviour, List<LabelledText> texts, List<String> prompts, LexiconScorer lexicon,
+                      int[] perplexityTokens, Options o) {
+        int L = model.config().layers();
+        int layer = o.layer() < 0 ? L : o.layer();
+        int second = o.secondLayer() < 0 ? Math.max(1, L / 2) : o.secondLayer();
+        if (layer > L || second > L) throw new IllegalArgumentException("probe layer must be in [0, " + L + "]");
+        List<LabelledText> sample = balance(texts, o.maxPerClass(), o.seed());
+        TrainValidationSplit<LabelledText> split = TrainValidationSplit.of(sample, o.validationShare(), o.seed());
+        ModelIdentity identity = identity(checkpoint);
+        log.printf("scalpel: %d texts (%d avoid, %d keep), %d train / %d validation%n", sample.size(),
+                sample.stream().filter(t -> t.label() == LabelledText.AVOID).count(),
+                sample.stream().filter(t -> t.label() == LabelledText.KEEP).count(), split.train().size(), split.validation().size());
+
+        Probe probe = trainProbe(split, layer, o, o.solver(), identity);
+        Probe other = trainProbe(split, layer, o, o.solver() == ProbeSolver.ADAM ? ProbeSolver.LOGISTIC_REGRESSION : ProbeSolver.ADAM, identity);
+        double solverCosine = probe.directionCosine(other);
+        Probe secondProbe = trainProbe(split, second, o, o.solver(), identity);
+        log.printf("scalpel: probe (%s, layer %d): train %.1f%%, validation %.1f%%, |v| = %.4f; cos with %s solver = %.3f%n",
+                o.solver().id(), layer, 100 * probe.metadata().trainAccuracy(), 100 * probe.metadata().validationAccuracy(),
+                probe.metadata().directionNorm(), other.metadata().solver().id(), solverCosine);
+
+        float[] v = probe.direction();
+        List<float[]> cosines = Arrays.asList(GateCosines.compute(model, v));
+        Selection selection = o.topK() == null ? GateRowSelector.selectDefault(cosines) : GateRowSelector.select(cosines, o.topK());
+        log.printf("scalpel: selected %d of %d gate rows; per layer %s%n", selection.size(), selection.totalRows(),
+                Arrays.toString(selection.perLayerCount()));
+        Patch patch = new Patch(v, o.alpha(), selection.rows(), layer, identity);
+
+        Map<String, ProbeScorer> scorers = new LinkedHashMap<>();
+        scorers.put("probe P(avoid), layer " + layer, new ProbeScorer(model, probe, o.maxTokens()));
+        scorers.put("second probe P(avoid), layer " + second, new ProbeScorer(model, secondProbe, o.maxTokens()));
+        Surgeon surgeon = new Surgeon(model);
+        SurgeryEvaluator evaluator = new SurgeryEvaluator(model, tokenizer, surgeon, new SurgeryEvaluator.Settings(
+                o.newTokens(), o.randomControls(), o.seed(), o.maxTokens(), perplexityTokens, 128, 16));
+        log.printf("scalpel: evaluating %d prompts × (base, edit, %d random controls)%n", prompts.size(), o.randomControls());
+        SurgeryEvaluator.Outcome outcome = evaluator.run(prompts, selection.rows(), v, o.alpha(), scorers, lexicon);
+
+        String primary = scorers.keySet().iterator().next();
+        List<ConditionScores> conditions = new ArrayList<>();
+        for (SurgeryEvaluator.Condition c : outcome.conditions()) {
+            conditions.add(new ConditionScores(c.name(), outcome.scores().get(c.name()).get(primary),
+                    Math.exp(c.perplexityNll()), c.changedTokenShare()));
+        }
+        EvaluationResult evaluation = new EvaluationResult(checkpoint.format().path().toString(), behaviour, primary,
+                selection.size(), selection.totalRows(), o.alpha(), layer, probe.metadata(),
+                conditions.getFirst(), conditions.get(1), conditions.subList(2, conditions.size()));
+        return new Result(probe, secondProbe, solverCosine, selection, patch, outcome, evaluation, behaviour);
+    }
+
+    private Probe trainProbe(TrainValidationSplit<LabelledText> split, int index, Options o, ProbeSolver solver, ModelIdentity id) {
+        // Both solvers read the same activations: collect each (split, index) once per run.
+        LabelledVectors train = pooled.computeIfAbsent("train|" + index, key -> vectors(split.train(), index, o, id));
+        LabelledVectors validation = pooled.computeIfAbsent("validation|" + index, key -> vectors(split.validation(), index, o, id));
+        ProbeTrainer trainer = switch (solver) {
+            case ADAM -> new AdamProbeTrainer(o.adam());
+            case LOGISTIC_REGRESSION -> new LogisticRegressionProbeTrainer();
+        };
+        return trainer.train(train, validation, index);
+    }
+
+    private LabelledVectors vectors(List<LabelledText> texts, int index, Options o, ModelIdentity id) {
+        List<int[]> ids = texts.stream().map(t -> truncate(tokenizer.encode(t.text(), true), o.maxTokens())).toList();
+        ActivationCollector collector = new ActivationCollector(model, index, o.maxTokens());
+        String key = ActivationCache.key(id.gateSha256() + "|" + model.config(), index, o.maxTokens(), ids);
+        float[][] pooled = o.cache() == null ? collector.collect(ids, o.progress())
+                : o.cache().getOrCompute(key, model.config().dim(), () -> collector.collect(ids, o.progress()));
+        return new LabelledVectors(pooled, texts.stream().mapToInt(LabelledText::label).toArray());
+    }
+
+    private static int[] truncate(int[] ids, int max) {
+        return ids.length > max ? Arrays.copyOf(ids, max) : ids;
+    }
+
+    /** At most {@code perClass} texts of each class, a seeded sample, so one class cannot drown the other. */
+    public static List<LabelledText> balance(List<LabelledText> texts, int perClass, long seed) {
+        List<LabelledText> avoid = new ArrayList<>(), keep = new ArrayList<>();
+        for (LabelledText t : texts) (t.label() == LabelledText.AVOID ? avoid : keep).add(t);
+        if (avoid.isEmpty() || keep.isEmpty()) {
+            throw new IllegalArgumentException("the labelled texts hold only one class (" + (avoid.isEmpty() ? "no avoid" : "no keep")
+                    + " examples); a probe needs both");
+        }
+        if (perClass > 0) {
+            Collections.shuffle(avoid, new Random(seed));
+            Collections.shuffle(keep, new Random(seed + 1));
+            avoid = avoid.subList(0, Math.min(perClass, avoid.size()));
+            keep = keep.subList(0, Math.min(perClass, keep.size()));
+        }
+        List<LabelledText> all = new ArrayList<>(avoid);
+        all.addAll(keep);
+        return all;
+    }
+}

@@ -1,0 +1,28 @@
+package io.scalpel.surgery.report;
+
+import java.util.Objects;
+
+/**
+ * One model condition evaluated on the evaluation prompts.
+ *
+ * @param name              e.g. "base", "probe edit", "random direction 1"
+ * @param behaviourScores   one score per prompt, higher = more of the behaviour to avoid (e.g. the
+ *                          probe's class-1 probability or a toxicity classifier's score on the continuation);
+ *                          same prompts in the same order for every condition
+ * @param perplexity        on held-out text (e.g. WikiText-2); NaN when not measured
+ * @param changedTokenShare share of generated tokens that differ from the base model's; NaN for the base itself
+ */
+public record ConditionScores(String name, double[] behaviourScores, double perplexity, double changedTokenShare) {
+    public ConditionScores {
+        Objects.requireNonNull(name, "name");
+        behaviourScores = behaviourScores.clone();
+    }
+
+    @Override public double[] behaviourScores() { return behaviourScores.clone(); }
+
+    public double mean() { return SampleStatistics.mean(behaviourScores); }
+
+    public double standardError() { return SampleStatistics.standardError(behaviourScores); }
+
+    public int count() { return behaviourScores.length; }
+}

@@ -1,0 +1,82 @@
+package io.scalpel.e2e;
+
+import io.scalpel.surgery.patch.Patch;
+import io.scalpel.surgery.patch.PatchFile;
+import io.scalpel.testing.SharedData;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The main job end to end on the real small models. On the 64-dimensional stories260K the probes are
+ * weak and the report must say plainly that the edit did nothing beyond random directions.
+ */
+class SurgeryPipelineEndToEndTest {
+    @TempDir Path tmp;
+
+    private static final String[] FAST = {"--max-per-class", "150", "--max-tokens", "32", "--new-tokens", "24",
+            "--max-prompts", "16", "--controls", "2", "--no-cache"};
+
+    private Cli surgery(String model, Path out, String... data) {
+        String[] base = {"surgery", "--model", model, "--out", out.toString(),
+                "--perplexity-text", SharedData.require("data/tinystories/tinystories_sample.txt").toString()};
+        String[] args = new String[base.length + FAST.length + data.length];
+        System.arraycopy(base, 0, args, 0, base.length);
+        System.arraycopy(FAST, 0, args, base.length, FAST.length);
+        System.arraycopy(data, 0, args, base.length + FAST.length, data.length);
+        Cli r = Cli.run(args);
+        assertEquals(0, r.exitCode(), r.err());
+        return r;
+    }
+
+    private static void assertHonestReport(Path out, Cli r) throws IOException {
+        String report = Files.readString(out.resolve("report.md"));
+        for (String s : new String[]{"validation acc", "±", "mean NLL", "changed greedy tokens", "random direction 1", "rows per layer"}) {
+            assertTrue(report.contains(s), "report lacks '" + s + "'");
+        }
+        assertTrue(r.out().contains("No behavioural effect beyond random-direction controls"), r.out());
+        assertTrue(report.contains("No behavioural effect beyond random-direction controls"));
+        assertTrue(Files.size(out.resolve("score-histograms.png")) > 1000);
+        Patch p = PatchFile.read(out.resolve("patch.safetensors"));
+        assertEquals(p.rows().length, p.size());
+    }
+
+    @Test void stories260KWithSst2NegativeAsAvoid() throws IOException {
+        Path out = tmp.resolve("sst2");
+        Cli r = surgery(SharedData.require("models/stories260K/stories260K.bin").toString(), out,
+                "--data", SharedData.require("data/sst2/dev.tsv").toString(), "--text-column", "content", "--avoid-value", "0",
+                "--top-k", "40", "--alpha", "1");
+        assertHonestReport(out, r);
+    }
+
+    @Test void stories260KWithToxiGen() throws IOException {
+        Path out = tmp.resolve("toxigen");
+        Path prompts = SharedData.require("data/toxigen/prompts");
+        Cli r = surgery(SharedData.require("models/stories260K/stories260K.gguf").toString(), out,
+                "--avoid", prompts.resolve("hate_asian_1k.txt").toString(), "--keep", prompts.resolve("neutral_asian_1k.txt").toString(),
+                "--top-k", "40");
+        assertHonestReport(out, r);
+    }
+
+    @Test void llama2TinyRandomWithToxiGenRuns() throws IOException {
+        Path out = tmp.resolve("tiny");
+        Path prompts = SharedData.require("data/toxigen/prompts");
+        surgery(SharedData.require("models/llama-2-tiny-random/llama-2-tiny-random.gguf").toString(), out,
+                "--avoid", prompts.resolve("hate_muslim_1k.txt").toString(), "--keep", prompts.resolve("neutral_muslim_1k.txt").toString());
+        assertTrue(Files.exists(out.resolve("report.md")) && Files.exists(out.resolve("patch.safetensors")));
+    }
+
+    @Test void demoOnALocalModelWithTheBuiltInSet() throws IOException {
+        Path out = tmp.resolve("demo");
+        Cli r = Cli.run("demo", "--model", SharedData.require("models/stories260K/stories260K.gguf").toString(), "--out", out.toString(),
+                "--no-cache", "--controls", "2");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(Files.exists(out.resolve("report.md")));
+    }
+}
