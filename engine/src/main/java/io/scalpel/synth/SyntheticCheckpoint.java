@@ -1,5 +1,6 @@
 package io.scalpel.synth;
 
+import io.scalpel.io.SafetensorsWriter;
 import io.scalpel.model.ModelConfig;
 import io.scalpel.tensor.DType;
 
@@ -83,11 +84,10 @@ public final class SyntheticCheckpoint {
             switch (spec.format()) {
                 case SAFETENSORS -> {
                     Files.writeString(temp.resolve("config.json"), HuggingFaceConfigJson.of(spec.shape(), spec.dtype()));
-                    try (FileChannel out = create(temp.resolve("model.safetensors"))) {
-                        SafetensorsStreamWriter.write(out, plan, spec.dtype(), Map.of("format", "pt",
-                                "scalpel.synthetic", spec.label() + " seed " + spec.seed()), streamer);
-                        out.force(true);
-                    }
+                    SafetensorsWriter writer = new SafetensorsWriter()
+                            .metadata(Map.of("format", "pt", "scalpel.synthetic", spec.label() + " seed " + spec.seed()));
+                    for (PlannedTensor t : plan) writer.add(t.name(), spec.dtype(), t.shape(), out -> streamer.write(out, t, spec.dtype()));
+                    writer.write(temp.resolve("model.safetensors"), SafetensorsWriter.WriteMode.CREATE_NEW);
                 }
                 case GGUF -> {
                     try (FileChannel out = open(temp)) {
@@ -110,10 +110,6 @@ public final class SyntheticCheckpoint {
             deleteRecursively(temp);
             throw e;
         }
-    }
-
-    private static FileChannel create(Path file) throws IOException {
-        return FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     }
 
     private static FileChannel open(Path existingTemp) throws IOException {

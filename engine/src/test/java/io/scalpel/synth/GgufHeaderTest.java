@@ -19,9 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The GGUF structure as written, read back by a minimal parser here (the engine's GGUF reader is not
- * in this build yet): magic, version, llama metadata, tensor infos with ggml dims and aligned offsets,
- * and a file that ends exactly where the last tensor does.
+ * The GGUF structure as written, read back by a minimal independent parser (the round trip through
+ * the engine's reader is in {@link SyntheticCheckpointTest}): magic, version, llama metadata, tensor
+ * infos with ggml dims and aligned offsets, and a file that ends exactly where the last tensor does.
  */
 class GgufHeaderTest {
     @TempDir Path dir;

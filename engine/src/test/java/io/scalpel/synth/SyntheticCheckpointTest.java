@@ -34,7 +34,7 @@ class SyntheticCheckpointTest {
     @TempDir Path dir;
 
     @ParameterizedTest(name = "{0} {1}")
-    @CsvSource({"llama2c, f32", "safetensors, f32", "safetensors, f16", "safetensors, bf16"})
+    @CsvSource({"llama2c, f32", "safetensors, f32", "safetensors, f16", "safetensors, bf16", "gguf, f32", "gguf, f16", "gguf, bf16"})
     void roundTripsThroughCheckpointOpenAndRunsWithoutNaN(String format, String dtype) throws IOException {
         var spec = SyntheticCheckpoint.Spec.parse(TINY, dtype, format, 7);
         Path path = SyntheticCheckpoint.write(spec, dir.resolve(spec.fileName()));
