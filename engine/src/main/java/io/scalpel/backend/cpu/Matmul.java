@@ -41,7 +41,7 @@ final class Matmul implements WorkerPool.RangeTask {
         this.out = out;
         this.outOff = outOff;
         try {
-            pool.forRange(n, 4, this);
+            pool.forRange(n, 4, (long) n * k * rows, this);
         } finally {
             this.w = null; // do not keep a closed mapping or a caller's arrays reachable
             this.x = null;

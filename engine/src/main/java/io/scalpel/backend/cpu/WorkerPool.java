@@ -57,6 +57,22 @@ final class WorkerPool implements AutoCloseable {
 
     int parallelism() { return parallelism; }
 
+    /**
+     * Below about this many multiply-adds a job runs on the caller alone: waking a worker costs
+     * microseconds, more than a tiny model's whole matmul (stories260K prefilled 40× slower on two
+     * threads than on one before this).
+     */
+    static final long INLINE_WORK = 1L << 18;
+
+    /** As {@link #forRange(int, int, RangeTask)}, but inline when the whole job is smaller than {@link #INLINE_WORK}. */
+    void forRange(int n, int grain, long work, RangeTask t) {
+        if (work < INLINE_WORK) {
+            if (n > 0) t.run(0, n, 0);
+            return;
+        }
+        forRange(n, grain, t);
+    }
+
     /** Runs {@code t} over {@code [0, n)} in chunks of at least one index; returns when all are done. */
     void forRange(int n, RangeTask t) {
         forRange(n, 1, t);
