@@ -24,7 +24,7 @@ final class Llama2cCheckpointReader {
 
     static Checkpoint read(ModelFormat.Llama2c format, Arena arena) {
         Path file = format.path();
-        MemorySegment map = SafetensorsReader.mapFile(file, arena);
+        MemorySegment map = alignedCopy(file, arena);
         if (map.byteSize() < HEADER_BYTES) throw new CheckpointException(file, "truncated llama2.c checkpoint (no 28-byte header)");
         int[] h = new int[7];
         for (int i = 0; i < 7; i++) h[i] = map.getAtIndex(Tensor.I32_LE, i);
@@ -63,6 +63,22 @@ final class Llama2cCheckpointReader {
         meta.put("format", "llama2.c");
         meta.put("dtype", "F32");
         return new Checkpoint(format, config, weights, false, meta, arena);
+    }
+
+    /**
+     * The file's bytes at a 64-byte-aligned address. Its 28-byte header leaves every weight row of
+     * the mapping misaligned, which cost a quarter of decode speed (110M F32: 41 vs 55 tok/s from an
+     * aligned safetensors file); so the file is copied once into aligned memory and the mapping
+     * released. Resident memory stays at the file's size.
+     */
+    private static MemorySegment alignedCopy(Path file, Arena arena) {
+        try (Arena mapping = Arena.ofConfined()) {
+            MemorySegment map = SafetensorsReader.mapFile(file, mapping);
+            // Keep the header at offset 28 of a 64-aligned block + 36, so that offset 28 + 36 = 64 starts the weights.
+            MemorySegment copy = arena.allocate(map.byteSize() + 36, 64).asSlice(36);
+            copy.copyFrom(map);
+            return copy;
+        }
     }
 
     /** Walks the file in run.c's order, refusing to read past its end. */

@@ -72,6 +72,24 @@ class SurgeryPipelineEndToEndTest {
         assertTrue(Files.exists(out.resolve("report.md")) && Files.exists(out.resolve("patch.safetensors")));
     }
 
+    @Test void theStepsOneByOne() throws IOException {
+        String model = SharedData.require("models/stories260K/stories260K.gguf").toString();
+        Path prompts = SharedData.require("data/toxigen/prompts");
+        Path probe = tmp.resolve("probe.safetensors"), patch = tmp.resolve("patch.safetensors"), report = tmp.resolve("eval");
+        Cli p = Cli.run("probe", "--model", model, "--avoid", prompts.resolve("hate_jewish_1k.txt").toString(),
+                "--keep", prompts.resolve("neutral_jewish_1k.txt").toString(), "--max-per-class", "100", "--max-tokens", "32",
+                "--solver", "logistic-regression", "--no-cache", "--out", probe.toString());
+        assertEquals(0, p.exitCode(), p.err());
+        assertTrue(p.out().contains("validation"), p.out());
+        Cli s = Cli.run("select", "--model", model, "--probe", probe.toString(), "--top-k", "40", "--out", patch.toString());
+        assertEquals(0, s.exitCode(), s.err());
+        assertTrue(s.out().contains("rows per layer"), s.out());
+        Cli e = Cli.run("eval", "--model", model, "--edit", patch.toString(), "--probe", probe.toString(), "--max-prompts", "8",
+                "--new-tokens", "16", "--controls", "2", "--out", report.toString());
+        assertEquals(0, e.exitCode(), e.err());
+        assertTrue(Files.readString(report.resolve("report.md")).contains("random direction 2"));
+    }
+
     @Test void demoOnALocalModelWithTheBuiltInSet() throws IOException {
         Path out = tmp.resolve("demo");
         Cli r = Cli.run("demo", "--model", SharedData.require("models/stories260K/stories260K.gguf").toString(), "--out", out.toString(),
