@@ -57,8 +57,8 @@ public final class DemoCommand implements Callable<Integer> {
         try {
             return HubDownloader.fromEnvironment(System.getenv()).download(DEFAULT_MODEL);
         } catch (RuntimeException e) {
-            throw new UserInputException("cannot download " + DEFAULT_MODEL.repo() + " (" + ScalpelCommand.oneLine(e.getMessage())
-                    + "); without network, pass --model PATH (e.g. ../shared/models/stories260K/stories260K.gguf)");
+            // The downloader's message already names the model and says to pass --model when offline.
+            throw new UserInputException(ScalpelCommand.oneLine(e.getMessage()));
         }
     }
 
