@@ -8,14 +8,15 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A weight on the CPU: the checkpoint's mapped bytes, read in place. Mapped files are read-only, so
- * the first edit (surgery) copies this one tensor into memory the backend owns — memory stays at the
- * checkpoint's size until something is edited, and the user's file is never written.
+ * A weight on the CPU: the checkpoint's bytes, read in place. The first edit (surgery) copies this one
+ * tensor into memory the backend owns — memory stays at the checkpoint's size until something is
+ * edited, and neither the user's file nor the loaded checkpoint is ever written.
  */
 final class CpuWeight implements Weight {
     private final Tensor source;
     private final Arena arena;
     private MemorySegment data;
+    private boolean owned;
 
     CpuWeight(Tensor source, Arena arena) {
         this.source = source;
@@ -31,10 +32,14 @@ final class CpuWeight implements Weight {
     MemorySegment data() { return data; }
 
     MemorySegment writableData() {
-        if (data.isReadOnly()) {
+        // Copy whenever the bytes are still the checkpoint's — read-only mapping or not (llama2.c
+        // files are loaded into writable aligned memory): an edit must never reach the checkpoint,
+        // whose tensors are the base for identity hashes, exports and reverts.
+        if (!owned) {
             MemorySegment copy = arena.allocate(data.byteSize(), 64);
             copy.copyFrom(data);
             data = copy;
+            owned = true;
         }
         return data;
     }
