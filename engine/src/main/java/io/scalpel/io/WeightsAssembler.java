@@ -16,7 +16,11 @@ import java.util.Map;
 /**
  * Builds {@link ModelWeights} from a checkpoint's named tensors, checking every shape against the
  * config, and converting q/k rows to the engine's one RoPE layout ("rotate_half") where the file
- * stores the interleaved layout (GGUF llama, llama2.c).
+ * stores the interleaved layout (GGUF llama, llama2.c). Every tensor it hands out is a read-only
+ * view: a backend that reads the checkpoint's memory in place must copy before it edits, so an edit
+ * of the resident weights never reaches the checkpoint (whose gate rows are the patch's base hash,
+ * and which the exporter copies from) — whether that memory is a read-only mapping or a writable
+ * copy made at load (llama2.c's aligned copy, dequantised Q8_0, permuted q/k).
  */
 final class WeightsAssembler {
     private final Path file;
@@ -89,7 +93,11 @@ final class WeightsAssembler {
                     + ", expected " + Arrays.toString(shape) + " for this config");
         }
         if (!t.dtype().isFloat()) throw new CheckpointException(file, "tensor " + t.name() + " has non-float dtype " + t.dtype());
-        return t;
+        return readOnly(t);
+    }
+
+    private static Tensor readOnly(Tensor t) {
+        return t.data().isReadOnly() ? t : new Tensor(t.name(), t.dtype(), t.shape(), t.data().asReadOnly());
     }
 
     /**
@@ -110,6 +118,6 @@ final class WeightsAssembler {
                 MemorySegment.copy(t.data(), (base + 2L * i + 1) * rowBytes, out, (base + half + i) * rowBytes, rowBytes);
             }
         }
-        return new Tensor(t.name(), t.dtype(), t.shape(), out);
+        return readOnly(new Tensor(t.name(), t.dtype(), t.shape(), out));
     }
 }

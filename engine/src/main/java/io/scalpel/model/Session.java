@@ -32,24 +32,30 @@ public final class Session implements AutoCloseable {
         if (capacity <= 0) throw new IllegalArgumentException("session capacity must be positive, got " + capacity);
         this.capacity = capacity;
         this.chunk = Math.max(1, Math.min(chunkRows, capacity));
-        for (int l = 0; l < c.layers(); l++) {
-            kCache.add(own(b.allocate((long) capacity * c.kvDim())));
-            vCache.add(own(b.allocate((long) capacity * c.kvDim())));
+        try {
+            for (int l = 0; l < c.layers(); l++) {
+                kCache.add(own(b.allocate((long) capacity * c.kvDim())));
+                vCache.add(own(b.allocate((long) capacity * c.kvDim())));
+            }
+            RopeTable table = RopeTable.of(c, capacity);
+            cos = own(b.allocate(table.cos().length));
+            sin = own(b.allocate(table.sin().length));
+            b.write(cos, table.cos());
+            b.write(sin, table.sin());
+            int width = Math.max(c.dim(), c.qDim());
+            x = own(b.allocate((long) chunk * c.dim()));
+            xb = own(b.allocate((long) chunk * width));
+            xb2 = own(b.allocate((long) chunk * c.dim()));
+            q = own(b.allocate((long) chunk * c.qDim()));
+            att = own(b.allocate((long) chunk * c.qDim()));
+            hb = own(b.allocate((long) chunk * c.hiddenDim()));
+            hb2 = own(b.allocate((long) chunk * c.hiddenDim()));
+            logits = own(b.allocate((long) chunk * c.vocabSize()));
+        } catch (RuntimeException e) {
+            // An allocation that fails part way (device memory full, say) must not strand the buffers before it.
+            close();
+            throw e;
         }
-        RopeTable table = RopeTable.of(c, capacity);
-        cos = own(b.allocate(table.cos().length));
-        sin = own(b.allocate(table.sin().length));
-        b.write(cos, table.cos());
-        b.write(sin, table.sin());
-        int width = Math.max(c.dim(), c.qDim());
-        x = own(b.allocate((long) chunk * c.dim()));
-        xb = own(b.allocate((long) chunk * width));
-        xb2 = own(b.allocate((long) chunk * c.dim()));
-        q = own(b.allocate((long) chunk * c.qDim()));
-        att = own(b.allocate((long) chunk * c.qDim()));
-        hb = own(b.allocate((long) chunk * c.hiddenDim()));
-        hb2 = own(b.allocate((long) chunk * c.hiddenDim()));
-        logits = own(b.allocate((long) chunk * c.vocabSize()));
     }
 
     private Buffer own(Buffer buf) {

@@ -2,6 +2,7 @@ package io.scalpel.model;
 
 import io.scalpel.backend.Backend;
 import io.scalpel.backend.Weight;
+import io.scalpel.tensor.Tensor;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -29,19 +30,32 @@ public final class Transformer implements AutoCloseable {
     public Transformer(ModelConfig config, ModelWeights weights, Backend backend) {
         this.config = config;
         this.backend = backend;
-        this.embedding = backend.upload(weights.embedding());
-        List<Layer> ls = new ArrayList<>();
-        for (LayerWeights w : weights.layers()) {
-            ls.add(new Layer(backend.upload(w.attnNorm()), backend.upload(w.wq()), backend.upload(w.wk()),
-                    backend.upload(w.wv()), backend.upload(w.wo()),
-                    w.bq() == null ? null : backend.upload(w.bq()),
-                    w.bk() == null ? null : backend.upload(w.bk()),
-                    w.bv() == null ? null : backend.upload(w.bv()),
-                    backend.upload(w.ffnNorm()), backend.upload(w.gate()), backend.upload(w.up()), backend.upload(w.down())));
+        List<Weight> uploaded = new ArrayList<>();
+        try {
+            this.embedding = upload(weights.embedding(), uploaded);
+            List<Layer> ls = new ArrayList<>();
+            for (LayerWeights w : weights.layers()) {
+                ls.add(new Layer(upload(w.attnNorm(), uploaded), upload(w.wq(), uploaded), upload(w.wk(), uploaded),
+                        upload(w.wv(), uploaded), upload(w.wo(), uploaded),
+                        upload(w.bq(), uploaded), upload(w.bk(), uploaded), upload(w.bv(), uploaded),
+                        upload(w.ffnNorm(), uploaded), upload(w.gate(), uploaded), upload(w.up(), uploaded), upload(w.down(), uploaded)));
+            }
+            this.layers = List.copyOf(ls);
+            this.finalNorm = upload(weights.finalNorm(), uploaded);
+            this.output = weights.output() == weights.embedding() ? embedding : upload(weights.output(), uploaded);
+        } catch (RuntimeException e) {
+            // An upload that fails part way (device memory full, say) must not strand the ones before it.
+            for (Weight w : uploaded) w.close();
+            throw e;
         }
-        this.layers = List.copyOf(ls);
-        this.finalNorm = backend.upload(weights.finalNorm());
-        this.output = weights.output() == weights.embedding() ? embedding : backend.upload(weights.output());
+    }
+
+    /** Uploads {@code t} (null stays null) and remembers it for the failure path. */
+    private Weight upload(Tensor t, List<Weight> uploaded) {
+        if (t == null) return null;
+        Weight w = backend.upload(t);
+        uploaded.add(w);
+        return w;
     }
 
     public ModelConfig config() { return config; }

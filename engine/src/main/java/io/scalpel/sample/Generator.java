@@ -38,6 +38,7 @@ public final class Generator {
         session.forward(prompt, null);
         long t1 = System.nanoTime();
         int[] out = new int[maxTokens];
+        int[] step = new int[1]; // reused: a decode step allocates nothing
         int n = 0;
         StopReason stop = StopReason.MAX_TOKENS;
         while (n < maxTokens) {
@@ -55,7 +56,8 @@ public final class Generator {
                 stop = StopReason.CONTEXT_FULL;
                 break;
             }
-            session.forward(new int[]{next}, null);
+            step[0] = next;
+            session.forward(step, null);
         }
         long t2 = System.nanoTime();
         return new Result(java.util.Arrays.copyOf(out, n), stop, prompt.length, t1 - t0, t2 - t1);

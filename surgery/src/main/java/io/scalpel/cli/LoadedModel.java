@@ -24,10 +24,11 @@ public record LoadedModel(Checkpoint checkpoint, Backend backend, Transformer tr
     public static LoadedModel open(ModelOptions o, PrintStream log) {
         Checkpoint ck = Checkpoint.open(o.model);
         Backend backend = null;
+        Transformer transformer = null;
         try {
             backend = chooseBackend(o, ck, log);
             log.println("scalpel: " + o.model.getFileName() + " on " + backend.name());
-            Transformer transformer = new Transformer(ck.config(), ck.weights(), backend);
+            transformer = new Transformer(ck.config(), ck.weights(), backend);
             LoadedModel m = new LoadedModel(ck, backend, transformer, new Surgeon(transformer));
             if (!o.patches.isEmpty()) {
                 ModelIdentity identity = SurgeryPipeline.identity(ck);
@@ -44,6 +45,8 @@ public record LoadedModel(Checkpoint checkpoint, Backend backend, Transformer tr
             }
             return m;
         } catch (RuntimeException e) {
+            // A patch that fails to read, match or apply must not strand the resident weights.
+            if (transformer != null) transformer.close();
             if (backend != null) backend.close();
             ck.close();
             throw e;

@@ -39,10 +39,18 @@ public final class Surgeon {
         byte[][] original = new byte[gates.size()][];
         try (Buffer v = b.allocate(dim)) {
             b.write(v, direction);
-            for (int l = 0; l < gates.size(); l++) {
-                if (perLayer[l].length == 0) continue;
-                original[l] = b.readRows(gates.get(l), perLayer[l]);
-                b.addToRows(gates.get(l), perLayer[l], v, alpha);
+            try {
+                for (int l = 0; l < gates.size(); l++) {
+                    if (perLayer[l].length == 0) continue;
+                    original[l] = b.readRows(gates.get(l), perLayer[l]);
+                    b.addToRows(gates.get(l), perLayer[l], v, alpha);
+                }
+            } catch (RuntimeException e) {
+                // A failure part way (a device error, say) must not leave the layers before it edited.
+                for (int l = 0; l < gates.size(); l++) {
+                    if (original[l] != null) b.writeRows(gates.get(l), perLayer[l], original[l]);
+                }
+                throw e;
             }
         }
         Edit e = new Edit(nextId++, rows.clone(), alpha, original);

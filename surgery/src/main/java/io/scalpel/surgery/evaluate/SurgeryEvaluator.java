@@ -63,18 +63,14 @@ public final class SurgeryEvaluator {
         Condition base = measure("base", promptIds, null);
         conditions.add(base);
 
-        Edit edit = surgeon.apply(editRows, direction, alpha);
-        conditions.add(measure("probe direction", promptIds, base));
-        surgeon.revert(edit);
+        conditions.add(measureEdited("probe direction", promptIds, base, editRows, direction, alpha));
 
         double norm = norm(direction);
         SplittableRandom random = new SplittableRandom(settings.seed());
         for (int c = 0; c < settings.randomControls(); c++) {
             float[] r = randomDirection(direction.length, norm, random);
             Selection rows = GateRowSelector.select(Arrays.asList(GateCosines.compute(model, r)), k);
-            Edit e = surgeon.apply(rows.rows(), r, alpha);
-            conditions.add(measure("random direction " + (c + 1), promptIds, base));
-            surgeon.revert(e);
+            conditions.add(measureEdited("random direction " + (c + 1), promptIds, base, rows.rows(), r, alpha));
         }
 
         Map<String, Map<String, double[]>> scores = new LinkedHashMap<>();
@@ -93,6 +89,16 @@ public final class SurgeryEvaluator {
         out[0] = tokenizer.bosId();
         System.arraycopy(continuation, 0, out, 1, continuation.length);
         return out;
+    }
+
+    /** Measures with the edit applied; the edit is reverted however the measurement ends, so the model is never left edited. */
+    private Condition measureEdited(String name, List<int[]> prompts, Condition base, int[][] rows, float[] direction, float alpha) {
+        Edit edit = surgeon.apply(rows, direction, alpha);
+        try {
+            return measure(name, prompts, base);
+        } finally {
+            surgeon.revert(edit);
+        }
     }
 
     private Condition measure(String name, List<int[]> prompts, Condition base) {

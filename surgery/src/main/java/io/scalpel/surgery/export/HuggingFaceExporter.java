@@ -39,9 +39,10 @@ public final class HuggingFaceExporter {
 
     public static void export(Checkpoint ck, Transformer model, Path out) {
         if (Files.exists(out)) throw new IllegalArgumentException(out + ": output directory exists; choose a new one (nothing was written)");
-        Path source = ck.format().path().toAbsolutePath().normalize();
+        Path source = realPath(ck.format().path());
         Path target = out.toAbsolutePath().normalize();
-        if (target.startsWith(source) && Files.isDirectory(source)) throw new IllegalArgumentException(out + ": export must not go inside the input model directory");
+        // Compare real paths, so a symbolic link on the way cannot lead the export into the input.
+        if (realPath(target).startsWith(source) && Files.isDirectory(source)) throw new IllegalArgumentException(out + ": export must not go inside the input model directory");
         Path parent = target.getParent();
         Path tmp = null;
         try {
@@ -60,6 +61,19 @@ public final class HuggingFaceExporter {
             throw new UncheckedIOException(out + ": cannot export: " + e.getMessage(), e);
         } finally {
             if (tmp != null) deleteTree(tmp);
+        }
+    }
+
+    /** {@code p} with every link resolved in the part of it that exists (the rest is appended as is). */
+    private static Path realPath(Path p) {
+        Path abs = p.toAbsolutePath().normalize();
+        Path existing = abs;
+        while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+        if (existing == null) return abs;
+        try {
+            return existing.toRealPath().resolve(existing.relativize(abs));
+        } catch (IOException e) {
+            throw new UncheckedIOException(p + ": cannot resolve: " + e.getMessage(), e);
         }
     }
 
