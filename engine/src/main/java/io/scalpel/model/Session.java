@@ -80,7 +80,11 @@ public final class Session implements AutoCloseable {
 
     /** Runs {@code tokens} and returns the logits of every one of them, [tokens.length, vocab]. */
     public float[] forwardAllLogits(int[] tokens, HiddenStateListener listener) {
-        float[] all = new float[tokens.length * c.vocabSize()];
+        long size = (long) tokens.length * c.vocabSize();
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(tokens.length + " positions × " + c.vocabSize() + " logits exceed one Java array; ask for fewer positions");
+        }
+        float[] all = new float[(int) size];
         run(tokens, listener, all);
         return all;
     }

@@ -40,7 +40,9 @@ public final class RevertCommand implements Callable<Integer> {
                     int[] rows = IntStream.range(0, patch.size()).filter(k -> patch.layerOf(k) == layer).map(patch::rowOf).toArray();
                     if (rows.length == 0) continue;
                     var baseGate = baseCk.weights().layers().get(l).gate();
-                    if (baseGate.dtype() != gates.get(l).dtype()) throw new UserInputException(model.model + ": gate dtype differs from the base model's");
+                    if (baseGate.dtype() != gates.get(l).dtype() || baseGate.rows() != gates.get(l).rows() || baseGate.cols() != gates.get(l).cols()) {
+                        throw new UserInputException(model.model + ": layer " + l + " gate_proj differs in dtype or shape from the base model's");
+                    }
                     long rowBytes = (long) baseGate.cols() * baseGate.dtype().bytes();
                     byte[] bits = new byte[Math.toIntExact(rowBytes * rows.length)];
                     for (int i = 0; i < rows.length; i++) {
