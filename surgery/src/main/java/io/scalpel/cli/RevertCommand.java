@@ -35,6 +35,9 @@ public final class RevertCommand implements Callable<Integer> {
             }
             try (LoadedModel m = LoadedModel.open(model, System.err)) {
                 var gates = m.transformer().gateWeights();
+                if (gates.size() != baseCk.config().layers()) {
+                    throw new UserInputException(model.model + ": has " + gates.size() + " layers, the base model " + baseCk.config().layers());
+                }
                 for (int l = 0; l < gates.size(); l++) {
                     final int layer = l;
                     int[] rows = IntStream.range(0, patch.size()).filter(k -> patch.layerOf(k) == layer).map(patch::rowOf).toArray();
