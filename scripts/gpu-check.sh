@@ -36,6 +36,14 @@ prepare() {
   cp -r engine/target/test-classes/. "$bundle/test-classes/"
   rm -f "$bundle"/lib/scalpel-engine-*-tests.jar
   "$JAVA_HOME/bin/javac" -d "$bundle/runner" -cp "$bundle/lib/*" scripts/GpuTestRunner.java
+  # The device machine receives only this checkout: carry the few shared files the GPU checks read
+  # (golden fixtures, the small models, SST-2 dev, the TinyStories sample, the transformers check)
+  # inside the git-ignored bundle — copies for the trip, never committed.
+  local shared=../shared
+  mkdir -p "$bundle/shared/data/sst2"
+  cp -r "$shared/golden" "$shared/models" "$shared/device" "$shared/data/tinystories" "$bundle/shared/" 2>/dev/null || true
+  mv "$bundle/shared/tinystories" "$bundle/shared/data/" 2>/dev/null || true
+  cp "$shared/data/sst2/dev.tsv" "$bundle/shared/data/sst2/" 2>/dev/null || true
   if [[ ! -f .jre.tgz ]]; then
     JDK="$JAVA_HOME" bash ../shared/device/make-jre.sh
   fi
@@ -69,7 +77,7 @@ if [[ $gpu_listed -eq 0 && -z "${SCALPEL_REQUIRE_CUDA:-}" ]]; then export SCALPE
 cp="$bundle/runner:$bundle/test-classes:$bundle/lib/*"
 
 echo "== GPU tests (kernels vs CpuBackend) -> $out/gpu-tests.log"
-timeout 150 java "${jvm_flags[@]}" -cp "$cp" GpuTestRunner io.scalpel.backend.cuda class:io.scalpel.backend.BackendChoiceTest \
+timeout 150 java "${jvm_flags[@]}" -Dscalpel.shared="$root/$bundle/shared" -cp "$cp" GpuTestRunner io.scalpel.backend.cuda class:io.scalpel.backend.BackendChoiceTest \
   > "$out/gpu-tests.log" 2>&1
 tests_status=$?
 [[ $tests_status -eq 124 ]] && echo "GPU tests TIMED OUT after 150 s" >> "$out/gpu-tests.log"
@@ -79,6 +87,30 @@ timeout 120 java "${jvm_flags[@]}" -cp "$cp" io.scalpel.bench.cuda.CudaBenchRepo
   > "$out/bench.log" 2>&1
 bench_status=$?
 [[ $bench_status -eq 124 ]] && echo "GPU benchmarks TIMED OUT after 120 s" >> "$out/bench.log"
+
+# End to end on the device: decode/prefill of a synth 1B F16 checkpoint, ours vs transformers' eager
+# generate on the same files (7B too with GPU_CHECK_7B=1), the whole surgery with --device cuda, and
+# the golden fixtures against transformers itself.
+scalpel=(java "${jvm_flags[@]}" -Xmn64m -cp "$bundle/lib/*" io.scalpel.cli.ScalpelCommand)
+shapes=(1B); [[ -n "${GPU_CHECK_7B:-}" ]] && shapes+=(7B)
+echo "== end to end -> $out/e2e.log"
+{
+  for shape in "${shapes[@]}"; do
+    dir="/tmp/scalpel-synth-$shape-f16"
+    [[ -d "$dir" ]] || timeout 200 "${scalpel[@]}" synth --shape "$shape" --dtype f16 --format safetensors --out "$dir"
+    echo "-- scalpel bench $shape F16 (cuda)"
+    timeout 120 "${scalpel[@]}" bench --model "$dir" --device cuda --tokens 128 --json
+    echo "-- transformers eager $shape F16"
+    timeout 180 python3 scripts/hf_eager_decode.py "$dir" --new-tokens 128
+  done
+  echo "-- scalpel surgery --device cuda (stories260K, SST-2)"
+  rm -rf "$out/surgery-cuda"
+  timeout 180 "${scalpel[@]}" surgery --device cuda --model "$bundle/shared/models/stories260K/stories260K.bin" \
+    --data "$bundle/shared/data/sst2/dev.tsv" --text-column content --avoid-value 0 --top-k 40 --alpha 1 --no-cache \
+    --perplexity-text "$bundle/shared/data/tinystories/tinystories_sample.txt" --out "$out/surgery-cuda"
+  echo "-- golden fixtures vs transformers"
+  timeout 120 python3 "$bundle/shared/device/check_golden_with_transformers.py"
+} > "$out/e2e.log" 2>&1
 
 echo
 echo "== summary ($(( $(date +%s) - start )) s)"
@@ -90,4 +122,5 @@ if grep -q "^GPU kernels on" "$out/bench.log"; then
 else
   grep -E "skipped|TIMED OUT|Exception|Error" "$out/bench.log" | head -5 || tail -5 "$out/bench.log"
 fi
+grep -E '^\{"model"|^-- |No behavioural|behavioural effect|rel_l2|Error|Exception' "$out/e2e.log" | cut -c1-300 | head -30
 if [[ $tests_status -ne 0 || $bench_status -ne 0 ]]; then exit 1; fi
