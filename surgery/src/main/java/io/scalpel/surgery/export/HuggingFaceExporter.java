@@ -6,6 +6,7 @@ import io.scalpel.backend.Weight;
 import io.scalpel.io.Checkpoint;
 import io.scalpel.io.ModelFormat;
 import io.scalpel.io.SafetensorsWriter;
+import io.scalpel.io.StagedDirectory;
 import io.scalpel.io.TensorNaming;
 import io.scalpel.model.LayerWeights;
 import io.scalpel.model.ModelConfig;
@@ -18,8 +19,6 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -38,30 +37,21 @@ public final class HuggingFaceExporter {
     private HuggingFaceExporter() {}
 
     public static void export(Checkpoint ck, Transformer model, Path out) {
-        if (Files.exists(out)) throw new IllegalArgumentException(out + ": output directory exists; choose a new one (nothing was written)");
+        StagedDirectory.requireAbsent(out);
         Path source = realPath(ck.format().path());
         Path target = out.toAbsolutePath().normalize();
         // Compare real paths, so a symbolic link on the way cannot lead the export into the input.
         if (realPath(target).startsWith(source) && Files.isDirectory(source)) throw new IllegalArgumentException(out + ": export must not go inside the input model directory");
-        Path parent = target.getParent();
-        Path tmp = null;
-        try {
-            Files.createDirectories(parent);
-            tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".");
-            Files.writeString(tmp.resolve("config.json"), configJson(ck));
-            writeWeights(ck, model, tmp.resolve("model.safetensors"));
+        String config = configJson(ck); // fails (GGUF rope_freqs) before anything is created
+        StagedDirectory.publish(target, dir -> {
+            Files.writeString(dir.resolve("config.json"), config);
+            writeWeights(ck, model, dir.resolve("model.safetensors"));
             if (ck.format() instanceof ModelFormat.HuggingFace hf) {
                 for (String f : TOKENIZER_FILES) {
-                    if (Files.exists(hf.path().resolve(f))) Files.copy(hf.path().resolve(f), tmp.resolve(f));
+                    if (Files.exists(hf.path().resolve(f))) Files.copy(hf.path().resolve(f), dir.resolve(f));
                 }
             }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            tmp = null;
-        } catch (IOException e) {
-            throw new UncheckedIOException(out + ": cannot export: " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) deleteTree(tmp);
-        }
+        });
     }
 
     /** {@code p} with every link resolved in the part of it that exists (the rest is appended as is). */
@@ -159,11 +149,4 @@ public final class HuggingFaceExporter {
         }
     }
 
-    private static void deleteTree(Path dir) {
-        try (var walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // only the hidden temporary directory can remain
-        }
-    }
 }

@@ -1,22 +1,18 @@
 package io.scalpel.surgery.pipeline;
 
 import io.scalpel.io.SafetensorsWriter;
+import io.scalpel.io.StagedDirectory;
 import io.scalpel.surgery.evaluate.SurgeryEvaluator;
 import io.scalpel.surgery.patch.PatchFile;
 import io.scalpel.surgery.report.SampleStatistics;
 import io.scalpel.surgery.report.SurgeryReport;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * Writes a surgery run's files — {@code patch.safetensors}, {@code probe.safetensors},
@@ -32,27 +28,18 @@ public final class SurgeryOutputs {
 
     /** Refuses an output directory that exists, before any work is done. */
     public static void checkFresh(Path out) {
-        if (Files.exists(out)) throw new IllegalArgumentException(out + ": output directory exists; choose a new one (nothing was written)");
+        StagedDirectory.requireAbsent(out);
     }
 
     public static SurgeryReport.Written write(Path out, SurgeryPipeline.Result r) {
-        checkFresh(out);
-        Path parent = out.toAbsolutePath().getParent();
-        Path tmp = null;
-        try {
-            Files.createDirectories(parent);
-            tmp = Files.createTempDirectory(parent, "." + out.getFileName() + ".");
-            PatchFile.write(tmp.resolve(PATCH), r.patch());
-            r.probe().save(tmp.resolve(PROBE), SafetensorsWriter.WriteMode.CREATE_NEW);
-            SurgeryReport.Written written = SurgeryReport.write(tmp, r.evaluation());
-            Files.writeString(tmp.resolve(SurgeryReport.MARKDOWN), details(r), StandardCharsets.UTF_8, StandardOpenOption.APPEND);
-            Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
-            return new SurgeryReport.Written(out.resolve(SurgeryReport.MARKDOWN), out.resolve(SurgeryReport.PLOT), written.verdict());
-        } catch (IOException e) {
-            throw new UncheckedIOException(out + ": cannot write results: " + e.getMessage(), e);
-        } finally {
-            if (tmp != null && Files.exists(tmp)) deleteTree(tmp);
-        }
+        SurgeryReport.Written[] written = new SurgeryReport.Written[1];
+        StagedDirectory.publish(out, dir -> {
+            PatchFile.write(dir.resolve(PATCH), r.patch());
+            r.probe().save(dir.resolve(PROBE), SafetensorsWriter.WriteMode.CREATE_NEW);
+            written[0] = SurgeryReport.write(dir, r.evaluation());
+            Files.writeString(dir.resolve(SurgeryReport.MARKDOWN), details(r), StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        });
+        return new SurgeryReport.Written(out.resolve(SurgeryReport.MARKDOWN), out.resolve(SurgeryReport.PLOT), written[0].verdict());
     }
 
     /** The sections the generic report lacks: every score of every condition, the selection, sample text. */
@@ -102,11 +89,4 @@ public final class SurgeryOutputs {
         return String.format("%+.4f ± %.4f", sh.delta(), sh.standardError());
     }
 
-    static void deleteTree(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort: the hidden temporary directory is all that could remain
-        }
-    }
 }
