@@ -67,17 +67,7 @@ class GoldenFixtureTest {
     @MethodSource("fixtures")
     void greedyContinuationMatchesTokenForToken(String name) {
         GoldenFixture f = GoldenFixture.load(name);
-        int[] expected = f.greedyTokens();
-        try (Checkpoint ck = Checkpoint.open(f.modelPath());
-             Transformer model = new Transformer(ck.config(), ck.weights(), backend);
-             Session s = model.newSession(f.inputIds().length + expected.length)) {
-            int[] got = new int[expected.length];
-            s.forward(f.inputIds(), null);
-            for (int i = 0; i < expected.length; i++) {
-                got[i] = backend.argmax(s.logits(), ck.config().vocabSize());
-                if (i + 1 < expected.length) s.forward(new int[]{got[i]}, null);
-            }
-            assertArrayEquals(expected, got, name + ": greedy " + Arrays.toString(got));
-        }
+        int[] got = f.runGreedy(backend);
+        assertArrayEquals(f.greedyTokens(), got, name + ": greedy " + Arrays.toString(got));
     }
 }

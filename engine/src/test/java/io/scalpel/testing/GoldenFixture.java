@@ -65,6 +65,25 @@ public record GoldenFixture(String name, Path dir, JsonNode expected) {
         return out;
     }
 
+    /**
+     * The fixture's greedy rule on {@code backend}: prefill the input ids, then argmax (lowest id on
+     * ties) and feed it back, {@code greedyTokens().length} times, with no stop token.
+     */
+    public int[] runGreedy(io.scalpel.backend.Backend backend) {
+        int n = greedyTokens().length;
+        try (io.scalpel.io.Checkpoint ck = io.scalpel.io.Checkpoint.open(modelPath());
+             io.scalpel.model.Transformer model = new io.scalpel.model.Transformer(ck.config(), ck.weights(), backend);
+             io.scalpel.model.Session s = model.newSession(inputIds().length + n)) {
+            int[] got = new int[n];
+            s.forward(inputIds(), null);
+            for (int i = 0; i < n; i++) {
+                got[i] = backend.argmax(s.logits(), ck.config().vocabSize());
+                if (i + 1 < n) s.forward(new int[]{got[i]}, null);
+            }
+            return got;
+        }
+    }
+
     /** ||a − b||₂ / ||b||₂ over whole arrays. */
     public static double relativeL2(float[] actual, float[] expected) {
         if (actual.length != expected.length) throw new AssertionError("length " + actual.length + " != " + expected.length);

@@ -55,18 +55,7 @@ class CudaEndToEndTest extends GpuVsCpuTest {
     @MethodSource("fixtures")
     void greedyContinuationMatchesTokenForToken(String name) {
         GoldenFixture f = GoldenFixture.load(name);
-        int[] expected = f.greedyTokens();
-        try (Checkpoint ck = Checkpoint.open(f.modelPath());
-             Transformer m = new Transformer(ck.config(), ck.weights(), gpu);
-             Session s = m.newSession(f.inputIds().length + expected.length)) {
-            int[] got = new int[expected.length];
-            s.forward(f.inputIds(), null);
-            for (int i = 0; i < expected.length; i++) {
-                got[i] = gpu.argmax(s.logits(), ck.config().vocabSize());
-                if (i + 1 < expected.length) s.forward(new int[]{got[i]}, null);
-            }
-            assertArrayEquals(expected, got, name + " greedy on the GPU");
-        }
+        assertArrayEquals(f.greedyTokens(), f.runGreedy(gpu), name + " greedy on the GPU");
     }
 
     /** Row cosines, the edit's bits and the exact revert on resident gate weights, GPU against CPU. */
