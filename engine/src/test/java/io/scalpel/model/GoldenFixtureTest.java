@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GoldenFixtureTest {
     private static CpuBackend backend;
 
-    @BeforeAll static void start() { backend = new CpuBackend(2); }
+    @BeforeAll static void start() { backend = new CpuBackend(2, 0); }
 
     @AfterAll static void stop() { backend.close(); }
 

@@ -16,7 +16,7 @@ class KvCacheConsistencyTest {
     void incrementalAndChunkedEqualFullPass(String name) {
         GoldenFixture f = GoldenFixture.load(name);
         int[] ids = f.inputIds();
-        try (CpuBackend backend = new CpuBackend(2);
+        try (CpuBackend backend = new CpuBackend(2, 0);
              Checkpoint ck = Checkpoint.open(f.modelPath());
              Transformer model = new Transformer(ck.config(), ck.weights(), backend)) {
             int V = ck.config().vocabSize();

@@ -27,7 +27,15 @@ public final class CpuBackend implements Backend {
     }
 
     public CpuBackend(int threads) {
-        this.pool = new WorkerPool(threads);
+        this(threads, WorkerPool.INLINE_WORK);
+    }
+
+    /**
+     * @param inlineWork jobs smaller than this many multiply-adds run on the calling thread; 0 splits
+     *                   every job across the pool (tests use it so tiny models exercise the split too)
+     */
+    public CpuBackend(int threads, long inlineWork) {
+        this.pool = new WorkerPool(threads, inlineWork);
         this.matmul = new Matmul(pool);
         this.attention = new Attention(pool);
         this.scratch = new float[threads][1024];

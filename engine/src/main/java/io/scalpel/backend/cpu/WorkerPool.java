@@ -35,6 +35,7 @@ final class WorkerPool implements AutoCloseable {
 
     private final Thread[] workers;
     private final int parallelism;
+    private final long inlineWork;
     /** generation (32 bits) | chunks (16 bits) | next chunk to claim (16 bits). */
     private final AtomicLong cursor = new AtomicLong();
     private final AtomicInteger finished = new AtomicInteger();
@@ -45,6 +46,12 @@ final class WorkerPool implements AutoCloseable {
     private volatile Throwable failure;
 
     WorkerPool(int parallelism) {
+        this(parallelism, INLINE_WORK);
+    }
+
+    /** @param inlineWork jobs below this many multiply-adds run on the caller (0: always split — tests use it to cover the split) */
+    WorkerPool(int parallelism, long inlineWork) {
+        this.inlineWork = inlineWork;
         if (parallelism < 1) throw new IllegalArgumentException("parallelism must be >= 1");
         this.parallelism = parallelism;
         this.workers = new Thread[parallelism - 1];
@@ -64,9 +71,9 @@ final class WorkerPool implements AutoCloseable {
      */
     static final long INLINE_WORK = 1L << 18;
 
-    /** As {@link #forRange(int, int, RangeTask)}, but inline when the whole job is smaller than {@link #INLINE_WORK}. */
+    /** As {@link #forRange(int, int, RangeTask)}, but inline when the whole job is smaller than {@link #inlineWork}. */
     void forRange(int n, int grain, long work, RangeTask t) {
-        if (work < INLINE_WORK) {
+        if (work < inlineWork) {
             if (n > 0) t.run(0, n, 0);
             return;
         }

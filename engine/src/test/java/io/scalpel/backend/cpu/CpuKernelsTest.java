@@ -11,6 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The vector kernels against naive loops, and decode against prefill. */
 class CpuKernelsTest {
@@ -35,7 +36,10 @@ class CpuKernelsTest {
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"F32", "F16", "BF16"})
     void matmulMatchesNaiveAndDecodeAgreesWithPrefill(DType dtype) {
-        int n = 37, k = 70, rows = 9; // neither a multiple of 4 nor of the vector length
+        // Neither a multiple of 4 nor of the vector length, and large enough (n·k > WorkerPool.INLINE_WORK)
+        // that decode and prefill both go through the worker pool's split, not the inline path.
+        int n = 397, k = 701, rows = 9;
+        assertTrue((long) n * k > WorkerPool.INLINE_WORK);
         SplittableRandom random = new SplittableRandom(5);
         try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(3)) {
             MemorySegment w = arena.allocate((long) n * k * dtype.bytes());
