@@ -84,10 +84,12 @@ class SurgeryPipelineEndToEndTest {
         Cli s = Cli.run("select", "--model", model, "--probe", probe.toString(), "--top-k", "40", "--out", patch.toString());
         assertEquals(0, s.exitCode(), s.err());
         assertTrue(s.out().contains("rows per layer"), s.out());
+        Path lexicon = Files.writeString(tmp.resolve("words.txt"), "# words to count\nthe\nshe\n");
         Cli e = Cli.run("eval", "--model", model, "--edit", patch.toString(), "--probe", probe.toString(), "--max-prompts", "8",
-                "--new-tokens", "16", "--controls", "2", "--out", report.toString());
+                "--new-tokens", "16", "--controls", "2", "--lexicon", lexicon.toString(), "--out", report.toString());
         assertEquals(0, e.exitCode(), e.err());
-        assertTrue(Files.readString(report.resolve("report.md")).contains("random direction 2"));
+        String md = Files.readString(report.resolve("report.md"));
+        assertTrue(md.contains("random direction 2") && md.contains("lexicon hit"), md);
     }
 
     @Test void demoOnALocalModelWithTheBuiltInSet() throws IOException {
