@@ -7,6 +7,7 @@ import io.scalpel.sample.SamplingSettings;
 import io.scalpel.surgery.edit.Edit;
 import io.scalpel.surgery.edit.GateCosines;
 import io.scalpel.surgery.edit.Surgeon;
+import io.scalpel.surgery.probe.RandomDirections;
 import io.scalpel.surgery.select.GateRowSelector;
 import io.scalpel.surgery.select.Selection;
 import io.scalpel.tokenizer.Tokenizer;
@@ -65,10 +66,9 @@ public final class SurgeryEvaluator {
 
         conditions.add(measureEdited("probe direction", promptIds, base, editRows, direction, alpha));
 
-        double norm = norm(direction);
-        SplittableRandom random = new SplittableRandom(settings.seed());
+        SplittableRandom seeds = new SplittableRandom(settings.seed());
         for (int c = 0; c < settings.randomControls(); c++) {
-            float[] r = randomDirection(direction.length, norm, random);
+            float[] r = RandomDirections.sameNorm(direction, seeds.nextLong());
             Selection rows = GateRowSelector.select(Arrays.asList(GateCosines.compute(model, r)), k);
             conditions.add(measureEdited("random direction " + (c + 1), promptIds, base, rows.rows(), r, alpha));
         }
@@ -139,26 +139,5 @@ public final class SurgeryEvaluator {
         int changed = 0;
         for (int i = 0; i < base.size(); i++) if (!Arrays.equals(base.get(i), other.get(i))) changed++;
         return base.isEmpty() ? 0 : (double) changed / base.size();
-    }
-
-    static float[] randomDirection(int dim, double norm, SplittableRandom random) {
-        double[] g = new double[dim];
-        double n = 0;
-        for (int i = 0; i < dim; i++) {
-            // Box–Muller from the splittable stream keeps the controls reproducible per seed.
-            double u1 = 1.0 - random.nextDouble(), u2 = random.nextDouble();
-            g[i] = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
-            n += g[i] * g[i];
-        }
-        float[] out = new float[dim];
-        double scale = norm / Math.sqrt(n);
-        for (int i = 0; i < dim; i++) out[i] = (float) (g[i] * scale);
-        return out;
-    }
-
-    static double norm(float[] v) {
-        double s = 0;
-        for (float x : v) s += (double) x * x;
-        return Math.sqrt(s);
     }
 }
