@@ -1,5 +1,6 @@
 package io.scalpel.synth;
 
+import io.scalpel.io.GgmlType;
 import io.scalpel.model.ModelConfig;
 import io.scalpel.tensor.DType;
 
@@ -10,6 +11,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * Writes a GGUF v3 file for the {@code llama} architecture whose tensors are generated while writing:
@@ -23,13 +25,15 @@ final class GgufStreamWriter {
     static final int ALIGNMENT = 32;
     // GGUF metadata value types
     static final int TYPE_UINT32 = 4, TYPE_FLOAT32 = 6, TYPE_STRING = 8;
-    // ggml tensor types
-    static final int GGML_F32 = 0, GGML_F16 = 1, GGML_BF16 = 30;
 
     private GgufStreamWriter() {}
 
+    /**
+     * @param dtype      the file's nominal type (general.file_type)
+     * @param storedType each tensor's type (norms stay F32 in quantized files)
+     */
     static void write(FileChannel out, ModelConfig c, String name, List<PlannedTensor> plan, DType dtype,
-                      TensorStreamer streamer) throws IOException {
+                      Function<PlannedTensor, DType> storedType, TensorStreamer streamer) throws IOException {
         Header h = new Header();
         int kvCount = 0;
         kvCount += h.kvString("general.architecture", "llama");
@@ -39,6 +43,10 @@ final class GgufStreamWriter {
             case F32 -> 0;
             case F16 -> 1;
             case BF16 -> 32;
+            case Q4_0 -> 2;   // LLAMA_FTYPE_MOSTLY_Q4_0
+            case Q8_0 -> 7;   // LLAMA_FTYPE_MOSTLY_Q8_0
+            case Q4_K -> 14;  // LLAMA_FTYPE_MOSTLY_Q4_K_S (every matrix Q4_K)
+            case Q6_K -> 18;  // LLAMA_FTYPE_MOSTLY_Q6_K
             case I32 -> throw new IllegalArgumentException("synthetic weights are float");
         });
         kvCount += h.kvUint32("llama.context_length", c.contextLength());
@@ -61,14 +69,10 @@ final class GgufStreamWriter {
             long[] shape = t.shape();
             infos.u32(shape.length);
             for (int i = shape.length - 1; i >= 0; i--) infos.u64(shape[i]); // ggml: innermost dimension first
-            infos.u32(switch (dtype) {
-                case F32 -> GGML_F32;
-                case F16 -> GGML_F16;
-                case BF16 -> GGML_BF16;
-                case I32 -> throw new IllegalArgumentException("synthetic weights are float");
-            });
+            DType stored = storedType.apply(t);
+            infos.u32(GgmlType.of(stored).id());
             infos.u64(offset);
-            offset = align(offset + t.elements() * dtype.bytes());
+            offset = align(offset + stored.byteSize(t.elements()));
         }
 
         Header start = new Header();
@@ -81,7 +85,7 @@ final class GgufStreamWriter {
         pad(out, align(head.length) - head.length);
         long position = 0;
         for (PlannedTensor t : plan) {
-            long bytes = streamer.write(out, t, dtype);
+            long bytes = streamer.write(out, t, storedType.apply(t));
             position += bytes;
             pad(out, align(position) - position);
             position = align(position);
