@@ -66,7 +66,7 @@ public final class EvalCommand implements Callable<Integer> {
             String primary = scorers.keySet().iterator().next();
             List<ConditionScores> conds = new ArrayList<>();
             for (var c : outcome.conditions()) {
-                conds.add(new ConditionScores(c.name(), outcome.scores().get(c.name()).get(primary), Math.exp(c.perplexityNll()), c.changedTokenShare()));
+                conds.add(new ConditionScores(c.name(), outcome.scores().get(c.name()).get(primary), Math.exp(c.perplexityNll()), c.changedTokenShare(), c.storageError()));
             }
             long total = (long) m.transformer().config().layers() * m.transformer().config().hiddenDim();
             var result = new EvaluationResult(model.model.toString(), "patch " + editFile.getFileName(), primary, patch.size(), total,

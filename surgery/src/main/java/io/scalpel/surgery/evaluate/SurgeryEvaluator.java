@@ -32,8 +32,13 @@ public final class SurgeryEvaluator {
                            int[] perplexityTokens, int perplexityWindow, int perplexityMaxWindows) {}
 
     /** One condition's continuations and the measurements that need the edited model itself. */
+    /** @param storageError the edit's {@link Edit#storageError()}; NaN for the base model */
     public record Condition(String name, List<int[]> continuations, List<String> texts, double perplexityNll,
-                            double changedTokenShare) {}
+                            double changedTokenShare, double storageError) {
+        public Condition(String name, List<int[]> continuations, List<String> texts, double perplexityNll, double changedTokenShare) {
+            this(name, continuations, texts, perplexityNll, changedTokenShare, Double.NaN);
+        }
+    }
 
     /** Every condition, then every score of every condition (score name → per-prompt values). */
     public record Outcome(List<Condition> conditions, Map<String, Map<String, double[]>> scores) {}
@@ -95,7 +100,8 @@ public final class SurgeryEvaluator {
     private Condition measureEdited(String name, List<int[]> prompts, Condition base, int[][] rows, float[] direction, float alpha) {
         Edit edit = surgeon.apply(rows, direction, alpha);
         try {
-            return measure(name, prompts, base);
+            Condition c = measure(name, prompts, base);
+            return new Condition(c.name(), c.continuations(), c.texts(), c.perplexityNll(), c.changedTokenShare(), edit.storageError());
         } finally {
             surgeon.revert(edit);
         }

@@ -118,7 +118,7 @@ public final class SurgeryPipeline {
         List<ConditionScores> conditions = new ArrayList<>();
         for (SurgeryEvaluator.Condition c : outcome.conditions()) {
             conditions.add(new ConditionScores(c.name(), outcome.scores().get(c.name()).get(primary),
-                    Math.exp(c.perplexityNll()), c.changedTokenShare()));
+                    Math.exp(c.perplexityNll()), c.changedTokenShare(), c.storageError()));
         }
         EvaluationResult evaluation = new EvaluationResult(checkpoint.format().path().toString(), behaviour, primary,
                 selection.size(), selection.totalRows(), o.alpha(), layer, probe.metadata(),

@@ -11,11 +11,16 @@ import java.util.Objects;
  *                          same prompts in the same order for every condition
  * @param perplexity        on held-out text (e.g. WikiText-2); NaN when not measured
  * @param changedTokenShare share of generated tokens that differ from the base model's; NaN for the base itself
+ * @param storageError      ‖stored − (w + α·v)‖ / ‖α·v‖ of the edited rows (see {@code Edit}); NaN for the base
  */
-public record ConditionScores(String name, double[] behaviourScores, double perplexity, double changedTokenShare) {
+public record ConditionScores(String name, double[] behaviourScores, double perplexity, double changedTokenShare, double storageError) {
     public ConditionScores {
         Objects.requireNonNull(name, "name");
         behaviourScores = behaviourScores.clone();
+    }
+
+    public ConditionScores(String name, double[] behaviourScores, double perplexity, double changedTokenShare) {
+        this(name, behaviourScores, perplexity, changedTokenShare, Double.NaN);
     }
 
     @Override public double[] behaviourScores() { return behaviourScores.clone(); }
