@@ -27,7 +27,7 @@ public record LoadedModel(Checkpoint checkpoint, Backend backend, Transformer tr
         Transformer transformer = null;
         try {
             backend = chooseBackend(o, ck, log);
-            log.println("scalpel: " + o.model.getFileName() + " on " + backend.name());
+            log.println("scalpel: " + o.model.getFileName() + " (" + ck.format().description() + ") on " + backend.name());
             transformer = new Transformer(ck.config(), ck.weights(), backend);
             LoadedModel m = new LoadedModel(ck, backend, transformer, new Surgeon(transformer));
             if (!o.patches.isEmpty()) {
