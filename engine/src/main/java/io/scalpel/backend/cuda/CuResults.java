@@ -1,5 +1,6 @@
 package io.scalpel.backend.cuda;
 
+import io.scalpel.backend.cuda.driver.CudaFailure;
 import jcuda.driver.CUresult;
 
 import java.util.function.Supplier;

@@ -1,5 +1,6 @@
 package io.scalpel.backend.cuda;
 
+import io.scalpel.backend.cuda.driver.CudaFailure;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;

@@ -1,5 +1,6 @@
 package io.scalpel.backend.cuda;
 
+import io.scalpel.backend.cuda.driver.KernelParam;
 import jcuda.NativePointerObject;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;

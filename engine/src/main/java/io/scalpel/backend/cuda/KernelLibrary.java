@@ -1,5 +1,6 @@
 package io.scalpel.backend.cuda;
 
+import io.scalpel.backend.cuda.driver.CudaFailure;
 import io.scalpel.kernels.Ptx;
 import io.scalpel.kernels.PtxModule;
 import jcuda.Pointer;

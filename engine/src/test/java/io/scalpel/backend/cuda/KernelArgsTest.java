@@ -1,5 +1,6 @@
 package io.scalpel.backend.cuda;
 
+import io.scalpel.backend.cuda.driver.KernelParam;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 import org.junit.jupiter.api.Test;
