@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The argument list both drivers consume: raw bit patterns per declared kind, checked as they are added, reusable. */
-class KernelArgsBitsTest {
+class KernelArgsTest {
     private static final KernelSignature SAMPLE = KernelSignature.of("sample_top_k_top_p", KernelParam.POINTER, KernelParam.POINTER,
             KernelParam.INT, KernelParam.FLOAT, KernelParam.INT, KernelParam.FLOAT, KernelParam.DOUBLE);
 
