@@ -87,6 +87,13 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
         return out;
     }
 
+    /** An F32 tensor holding a copy of {@code values}, little-endian in a heap byte array (so any writer can copy it out). */
+    public static Tensor ofFloats(String name, long[] shape, float[] values) {
+        MemorySegment bytes = MemorySegment.ofArray(new byte[Math.multiplyExact(values.length, 4)]);
+        MemorySegment.copy(values, 0, bytes, F32_LE, 0, values.length);
+        return new Tensor(name, DType.F32, shape, bytes);
+    }
+
     /** Same bytes under another name. */
     public Tensor withName(String newName) { return new Tensor(newName, dtype, shape, data); }
 
