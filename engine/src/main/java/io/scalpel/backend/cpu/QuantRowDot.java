@@ -97,29 +97,28 @@ final class QuantRowDot {
 
     private static void q4_kx4(MemorySegment w, long r0, long rb, int k, float[] x, int xOff, float[] out, int o) {
         int L = QuantBlocks.F.length();
-        long[] r = {r0, r0 + rb, r0 + 2 * rb, r0 + 3 * rb};
-        float[] ds = new float[8], dm = new float[8]; // (row, sub-block of the chunk) scales, hoisted out of the lanes loop
+        long r1 = r0 + rb, r2 = r1 + rb, r3 = r2 + rb;
         FloatVector a0 = FloatVector.zero(QuantBlocks.F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < k / 256; b++) {
             long bo = 144L * b;
-            for (int c = 0; c < 4; c++) {
-                for (int q = 0; q < 4; q++) {
-                    long blk = r[q] + bo, sc = blk + 4;
-                    float d = QuantBlocks.half(w, blk), dmin = QuantBlocks.half(w, blk + 2);
-                    ds[2 * q] = d * QuantBlocks.q4kScale(w, sc, 2 * c);
-                    dm[2 * q] = dmin * QuantBlocks.q4kMin(w, sc, 2 * c);
-                    ds[2 * q + 1] = d * QuantBlocks.q4kScale(w, sc, 2 * c + 1);
-                    dm[2 * q + 1] = dmin * QuantBlocks.q4kMin(w, sc, 2 * c + 1);
-                }
-                long qs = bo + 16 + 32L * c;
-                int xc = xOff + 256 * b + 64 * c;
-                for (int e = 0; e < 64; e += L) {
-                    int s = e < 32 ? 0 : 1;
-                    FloatVector xv = FloatVector.fromArray(QuantBlocks.F, x, xc + e);
-                    a0 = QuantBlocks.q4_k(w, r[0] + qs, e, ds[s], dm[s]).fma(xv, a0);
-                    a1 = QuantBlocks.q4_k(w, r[1] + qs, e, ds[2 + s], dm[2 + s]).fma(xv, a1);
-                    a2 = QuantBlocks.q4_k(w, r[2] + qs, e, ds[4 + s], dm[4 + s]).fma(xv, a2);
-                    a3 = QuantBlocks.q4_k(w, r[3] + qs, e, ds[6 + s], dm[6 + s]).fma(xv, a3);
+            float d0 = QuantBlocks.half(w, r0 + bo), d1 = QuantBlocks.half(w, r1 + bo);
+            float d2 = QuantBlocks.half(w, r2 + bo), d3 = QuantBlocks.half(w, r3 + bo);
+            float m0 = QuantBlocks.half(w, r0 + bo + 2), m1 = QuantBlocks.half(w, r1 + bo + 2);
+            float m2 = QuantBlocks.half(w, r2 + bo + 2), m3 = QuantBlocks.half(w, r3 + bo + 2);
+            long sc = bo + 4;
+            for (int j = 0; j < 8; j++) { // sub-block j: chunk j / 2 of qs, low nibbles for even j
+                float s0 = d0 * QuantBlocks.q4kScale(w, r0 + sc, j), n0 = m0 * QuantBlocks.q4kMin(w, r0 + sc, j);
+                float s1 = d1 * QuantBlocks.q4kScale(w, r1 + sc, j), n1 = m1 * QuantBlocks.q4kMin(w, r1 + sc, j);
+                float s2 = d2 * QuantBlocks.q4kScale(w, r2 + sc, j), n2 = m2 * QuantBlocks.q4kMin(w, r2 + sc, j);
+                float s3 = d3 * QuantBlocks.q4kScale(w, r3 + sc, j), n3 = m3 * QuantBlocks.q4kMin(w, r3 + sc, j);
+                long qs = bo + 16 + 32L * (j >> 1);
+                int x0 = xOff + 256 * b + 32 * j, e0 = (j & 1) * 32;
+                for (int e = 0; e < 32; e += L) {
+                    FloatVector xv = FloatVector.fromArray(QuantBlocks.F, x, x0 + e);
+                    a0 = QuantBlocks.q4_k(w, r0 + qs, e0 + e, s0, n0).fma(xv, a0);
+                    a1 = QuantBlocks.q4_k(w, r1 + qs, e0 + e, s1, n1).fma(xv, a1);
+                    a2 = QuantBlocks.q4_k(w, r2 + qs, e0 + e, s2, n2).fma(xv, a2);
+                    a3 = QuantBlocks.q4_k(w, r3 + qs, e0 + e, s3, n3).fma(xv, a3);
                 }
             }
         }
