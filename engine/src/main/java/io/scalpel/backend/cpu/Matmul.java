@@ -58,7 +58,7 @@ final class Matmul implements WorkerPool.RangeTask {
         for (; j + 4 <= to; j += 4) {
             for (int r = 0; r < 4; r++) Widen.row(w, dtype, j + r, k, block, r * k);
             int t = 0;
-            for (; t + 4 <= rows; t += 4) TileDot.tile4x4(block, k, x, xOff, t, out, outOff, n, j);
+            for (; t + 2 <= rows; t += 2) TileDot.tile4x2(block, k, x, xOff, t, out, outOff, n, j);
             for (; t < rows; t++) TileDot.tile4x1(block, k, x, xOff, t, out, outOff, n, j);
         }
         for (; j < to; j++) {

@@ -117,6 +117,27 @@ class CpuKernelsTest {
     }
 
     @Test
+    void everyPrefillTileEqualsTheSingleRowDotBitForBit() {
+        // Both tiles must give RowDot.dot's bits (the package's order), whatever the vector width.
+        int k = 2 * Widen.F.length() * 7 + 3, n = 8, rows = 4;
+        SplittableRandom random = new SplittableRandom(11);
+        float[] w = new float[4 * k], x = new float[rows * k];
+        for (int i = 0; i < w.length; i++) w[i] = (float) random.nextGaussian();
+        for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
+        float[] two = new float[rows * n], one = new float[rows * n];
+        TileDot.tile4x2(w, k, x, 0, 0, two, 0, n, 4);
+        TileDot.tile4x2(w, k, x, 0, 2, two, 0, n, 4);
+        for (int t = 0; t < rows; t++) TileDot.tile4x1(w, k, x, 0, t, one, 0, n, 4);
+        for (int t = 0; t < rows; t++) {
+            for (int r = 0; r < 4; r++) {
+                int expected = Float.floatToRawIntBits(RowDot.dot(w, r * k, x, t * k, k)), at = t * n + 4 + r;
+                assertEquals(expected, Float.floatToRawIntBits(two[at]), "4x2 token " + t + " row " + r);
+                assertEquals(expected, Float.floatToRawIntBits(one[at]), "4x1 token " + t + " row " + r);
+            }
+        }
+    }
+
+    @Test
     void workerPoolCoversEveryIndexOnceWithWholeGrains() {
         try (WorkerPool pool = new WorkerPool(4)) {
             for (int n : new int[]{1, 3, 4, 5, 63, 64, 65, 1000, 32000}) {
