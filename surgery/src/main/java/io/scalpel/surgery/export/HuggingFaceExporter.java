@@ -12,6 +12,8 @@ import io.scalpel.model.ModelConfig;
 import io.scalpel.model.RopeScaling;
 import io.scalpel.model.Transformer;
 import io.scalpel.surgery.lora.LoraTarget;
+import io.scalpel.tensor.DType;
+import io.scalpel.tensor.Tensor;
 import io.scalpel.tokenizer.HfTokenizerJsonWriter;
 import io.scalpel.tokenizer.Tokenizer;
 import io.scalpel.tokenizer.TokenizerDescription;
@@ -94,25 +96,37 @@ public final class HuggingFaceExporter {
         TensorNaming n = TensorNaming.HUGGING_FACE;
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt").metadata("exported_by", "scalpel");
         var weights = ck.weights();
-        w.add(n.embedding(), weights.embedding());
+        add(w, n.embedding(), weights.embedding());
         for (int l = 0; l < weights.layers().size(); l++) {
             LayerWeights lw = weights.layers().get(l);
-            w.add(n.layer(l, n.attnNorm()), lw.attnNorm());
-            w.add(n.layer(l, n.wq()), ResidentTensors.current(model, l, LoraTarget.Q, lw.wq()));
-            w.add(n.layer(l, n.wk()), ResidentTensors.current(model, l, LoraTarget.K, lw.wk()));
-            w.add(n.layer(l, n.wv()), ResidentTensors.current(model, l, LoraTarget.V, lw.wv()));
-            w.add(n.layer(l, n.wo()), ResidentTensors.current(model, l, LoraTarget.O, lw.wo()));
-            if (lw.bq() != null) w.add(n.layer(l, n.bq()), lw.bq());
-            if (lw.bk() != null) w.add(n.layer(l, n.bk()), lw.bk());
-            if (lw.bv() != null) w.add(n.layer(l, n.bv()), lw.bv());
-            w.add(n.layer(l, n.ffnNorm()), lw.ffnNorm());
-            w.add(n.layer(l, n.gate()), ResidentTensors.current(model, l, LoraTarget.GATE, lw.gate()));
-            w.add(n.layer(l, n.up()), ResidentTensors.current(model, l, LoraTarget.UP, lw.up()));
-            w.add(n.layer(l, n.down()), ResidentTensors.current(model, l, LoraTarget.DOWN, lw.down()));
+            add(w, n.layer(l, n.attnNorm()), lw.attnNorm());
+            add(w, n.layer(l, n.wq()), ResidentTensors.current(model, l, LoraTarget.Q, lw.wq()));
+            add(w, n.layer(l, n.wk()), ResidentTensors.current(model, l, LoraTarget.K, lw.wk()));
+            add(w, n.layer(l, n.wv()), ResidentTensors.current(model, l, LoraTarget.V, lw.wv()));
+            add(w, n.layer(l, n.wo()), ResidentTensors.current(model, l, LoraTarget.O, lw.wo()));
+            if (lw.bq() != null) add(w, n.layer(l, n.bq()), lw.bq());
+            if (lw.bk() != null) add(w, n.layer(l, n.bk()), lw.bk());
+            if (lw.bv() != null) add(w, n.layer(l, n.bv()), lw.bv());
+            add(w, n.layer(l, n.ffnNorm()), lw.ffnNorm());
+            add(w, n.layer(l, n.gate()), ResidentTensors.current(model, l, LoraTarget.GATE, lw.gate()));
+            add(w, n.layer(l, n.up()), ResidentTensors.current(model, l, LoraTarget.UP, lw.up()));
+            add(w, n.layer(l, n.down()), ResidentTensors.current(model, l, LoraTarget.DOWN, lw.down()));
         }
-        w.add(n.finalNorm(), weights.finalNorm());
-        if (!ck.config().tiedEmbeddings()) w.add(n.output(), weights.output());
+        add(w, n.finalNorm(), weights.finalNorm());
+        if (!ck.config().tiedEmbeddings()) add(w, n.output(), weights.output());
         w.write(file, SafetensorsWriter.WriteMode.CREATE_NEW);
+    }
+
+    /**
+     * safetensors has no block-quantized dtypes: quantized tensors (GGUF Q8_0, Q4_0, Q4_K, Q6_K) are written
+     * as their decoded F32 values — exactly what the engine computes with, so the export behaves the same.
+     */
+    private static void add(SafetensorsWriter w, String name, Tensor t) {
+        if (!t.dtype().isQuantized()) {
+            w.add(name, t);
+            return;
+        }
+        w.addFloats(name, DType.F32, t.shape(), t.toFloatArray());
     }
 
     static String configJson(Checkpoint ck) {
