@@ -19,7 +19,7 @@ import java.util.Map;
  * view: a backend that reads the checkpoint's memory in place must copy before it edits, so an edit
  * of the resident weights never reaches the checkpoint (whose gate rows are the patch's base hash,
  * and which the exporter copies from) — whether that memory is a read-only mapping or a writable
- * copy made at load (llama2.c's aligned copy, dequantised Q8_0, permuted q/k).
+ * copy made at load (llama2.c's aligned copy, permuted q/k).
  */
 final class WeightsAssembler {
     private final Path file;

@@ -9,6 +9,7 @@ import io.scalpel.tensor.DType;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * Writes a synthetic {@code llama} GGUF whose tensors are generated while writing, through the
@@ -19,14 +20,22 @@ final class GgufStreamWriter {
 
     private GgufStreamWriter() {}
 
+    /**
+     * @param dtype      the file's nominal type (general.file_type)
+     * @param storedType each tensor's type (norms stay F32 in quantized files)
+     */
     static void write(FileChannel out, ModelConfig c, String name, List<PlannedTensor> plan, DType dtype,
-                      TensorStreamer streamer) throws IOException {
-        if (!dtype.isFloat()) throw new IllegalArgumentException("synthetic weights are float");
-        GgmlType type = GgmlType.valueOf(dtype.name());
+                      Function<PlannedTensor, DType> storedType, TensorStreamer streamer) throws IOException {
+        if (dtype == DType.I32) throw new IllegalArgumentException("synthetic weights are float");
+        GgmlType type = GgmlType.of(dtype);
+        // Every matrix of a quantized synth is of that type, so Q4_K is llama.cpp's MOSTLY_Q4_K_S (14), not _M.
+        int fileType = dtype == DType.Q4_K ? 14 : GgufModelMetadata.fileType(type);
         GgufWriter w = new GgufWriter(ALIGNMENT);
-        GgufModelMetadata.put(w, c, name, GgufModelMetadata.fileType(type));
+        GgufModelMetadata.put(w, c, name, fileType);
         for (PlannedTensor t : plan) {
-            w.add(t.name(), type, t.shape(), type.byteSize(t.elements()), ch -> streamer.write(ch, t, dtype));
+            DType stored = storedType.apply(t);
+            GgmlType storedGgml = GgmlType.of(stored);
+            w.add(t.name(), storedGgml, t.shape(), storedGgml.byteSize(t.elements()), ch -> streamer.write(ch, t, stored));
         }
         w.write(out);
     }

@@ -12,7 +12,7 @@ public final class ModelOptions {
     @Option(names = "--tokenizer", description = "Tokenizer file when it is not beside or inside the model (tokenizer.json, .gguf, tokenizer.bin).")
     Path tokenizer;
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda (auto: CUDA when a device and driver answer, else the CPU). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, cuda[:N] or emu (auto: CUDA when a device and driver answer, else the CPU; emu: the CUDA backend on the PTX interpreter). Default: ${DEFAULT-VALUE}.")
     String device = "auto";
 
     @Option(names = "--threads", description = "CPU worker threads (default: all cores).")
