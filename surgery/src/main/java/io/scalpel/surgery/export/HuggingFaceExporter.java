@@ -12,6 +12,7 @@ import io.scalpel.model.ModelConfig;
 import io.scalpel.model.RopeScaling;
 import io.scalpel.model.Transformer;
 import io.scalpel.surgery.lora.LoraTarget;
+import io.scalpel.tensor.Tensor;
 import io.scalpel.tokenizer.HfTokenizerJsonWriter;
 import io.scalpel.tokenizer.Tokenizer;
 import io.scalpel.tokenizer.TokenizerDescription;
@@ -98,21 +99,25 @@ public final class HuggingFaceExporter {
         for (int l = 0; l < weights.layers().size(); l++) {
             LayerWeights lw = weights.layers().get(l);
             w.add(n.layer(l, n.attnNorm()), lw.attnNorm());
-            w.add(n.layer(l, n.wq()), ResidentTensors.current(model, l, LoraTarget.Q, lw.wq()));
-            w.add(n.layer(l, n.wk()), ResidentTensors.current(model, l, LoraTarget.K, lw.wk()));
-            w.add(n.layer(l, n.wv()), ResidentTensors.current(model, l, LoraTarget.V, lw.wv()));
-            w.add(n.layer(l, n.wo()), ResidentTensors.current(model, l, LoraTarget.O, lw.wo()));
+            projection(w, n.layer(l, n.wq()), model, l, LoraTarget.Q, lw.wq());
+            projection(w, n.layer(l, n.wk()), model, l, LoraTarget.K, lw.wk());
+            projection(w, n.layer(l, n.wv()), model, l, LoraTarget.V, lw.wv());
+            projection(w, n.layer(l, n.wo()), model, l, LoraTarget.O, lw.wo());
             if (lw.bq() != null) w.add(n.layer(l, n.bq()), lw.bq());
             if (lw.bk() != null) w.add(n.layer(l, n.bk()), lw.bk());
             if (lw.bv() != null) w.add(n.layer(l, n.bv()), lw.bv());
             w.add(n.layer(l, n.ffnNorm()), lw.ffnNorm());
-            w.add(n.layer(l, n.gate()), ResidentTensors.current(model, l, LoraTarget.GATE, lw.gate()));
-            w.add(n.layer(l, n.up()), ResidentTensors.current(model, l, LoraTarget.UP, lw.up()));
-            w.add(n.layer(l, n.down()), ResidentTensors.current(model, l, LoraTarget.DOWN, lw.down()));
+            projection(w, n.layer(l, n.gate()), model, l, LoraTarget.GATE, lw.gate());
+            projection(w, n.layer(l, n.up()), model, l, LoraTarget.UP, lw.up());
+            projection(w, n.layer(l, n.down()), model, l, LoraTarget.DOWN, lw.down());
         }
         w.add(n.finalNorm(), weights.finalNorm());
         if (!ck.config().tiedEmbeddings()) w.add(n.output(), weights.output());
         w.write(file, SafetensorsWriter.WriteMode.CREATE_NEW);
+    }
+
+    private static void projection(SafetensorsWriter w, String name, Transformer model, int layer, LoraTarget t, Tensor original) {
+        w.add(name, original.dtype(), original.shape(), ResidentTensors.bytes(model, layer, t, original, ResidentTensors.Transform.NONE));
     }
 
     static String configJson(Checkpoint ck) {
