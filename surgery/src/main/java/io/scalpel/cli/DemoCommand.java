@@ -26,7 +26,7 @@ public final class DemoCommand implements Callable<Integer> {
     static final HubModel DEFAULT_MODEL = new HubModel("HuggingFaceTB/SmolLM2-135M-Instruct", "main");
 
     @Option(names = "--model", description = "Model path (default: download " + "HuggingFaceTB/SmolLM2-135M-Instruct" + ").") Path modelPath;
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda. Default ${DEFAULT-VALUE}.") String device;
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, cuda[:N] or emu (the CUDA backend on the PTX interpreter). Default ${DEFAULT-VALUE}.") String device;
     @Option(names = "--out", description = "Output directory (default: scalpel-demo-<time>).") Path out;
     @Option(names = "--verbose") boolean verbose;
     @Mixin EditOptions edit;
