@@ -76,7 +76,8 @@ public final class EvalCommand implements Callable<Integer> {
             }
             var r = new SurgeryPipeline.Result(probe, second, probe.directionCosine(second),
                     new Selection(patch.rows(), selected, perLayer, total), patch, outcome, result, result.behaviour());
-            var written = SurgeryOutputs.write(out, r);
+            var written = SurgeryOutputs.write(out, r, List.of());
+            for (String warning : written.warnings()) System.out.println("warning: " + warning);
             System.out.println(written.verdict().sentence());
             System.out.println("wrote " + written.markdown());
         }

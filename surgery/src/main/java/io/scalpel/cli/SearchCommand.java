@@ -9,6 +9,8 @@ import io.scalpel.surgery.search.PickRule;
 import io.scalpel.surgery.search.SearchGrid;
 import io.scalpel.surgery.search.SearchOutputs;
 import io.scalpel.surgery.search.SurgerySearch;
+import io.scalpel.surgery.report.ReportWarnings;
+import io.scalpel.surgery.report.SurgeryReport;
 import io.scalpel.surgery.select.GateRowSelector;
 import io.scalpel.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
@@ -83,7 +85,14 @@ public final class SearchCommand implements Callable<Integer> {
             SurgeryPipeline pipeline = new SurgeryPipeline(m.checkpoint(), m.transformer(), tok, System.err);
             SurgerySearch.Result r = new SurgerySearch(m.checkpoint(), m.transformer(), pipeline, System.err)
                     .run(behaviour, texts, promptList, klPrompts, extra, ppl, options, new SurgerySearch.Settings(grid, rule, maxKl));
-            SearchOutputs.write(out, r, behaviour + " on " + model.model.getFileName(), "");
+            var chosenResult = r.chosen();
+            List<String> warnings = ReportWarnings.of(chosenResult.evaluation(), data.overridden);
+            long broken = r.candidates().stream().filter(o -> ReportWarnings.fluency(o.evaluation().base(), o.edit()) != null).count();
+            String verdict = SurgeryReport.verdictSection(chosenResult.verdict(), warnings).replace("## Verdict", "## Verdict on the picked candidate")
+                    + String.format(java.util.Locale.ROOT, "Fluency broke (perplexity > %.1f× the base's or KL > %.1f nats) for %d of %d candidates' edits.%n%n",
+                    ReportWarnings.PERPLEXITY_RATIO, ReportWarnings.KL_NATS, broken, r.candidates().size());
+            SearchOutputs.write(out, r, behaviour + " on " + model.model.getFileName(), verdict);
+            for (String w : warnings) System.out.println("warning: " + w);
             var chosen = r.chosen();
             System.out.printf(java.util.Locale.ROOT, "picked α = %s, K = %d, layer %d: score %.4f, KL %.4g (%s)%n", chosen.candidate().alpha(),
                     chosen.candidate().topK(), chosen.candidate().layer(), chosen.edit().mean(), chosen.edit().klToBase(), r.choice().reason());

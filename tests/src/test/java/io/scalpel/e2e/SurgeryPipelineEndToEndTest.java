@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -43,6 +44,8 @@ class SurgeryPipelineEndToEndTest {
         }
         assertTrue(r.out().contains("No behavioural effect beyond random-direction controls"), r.out());
         assertTrue(report.contains("No behavioural effect beyond random-direction controls"));
+        assertTrue(report.contains("## Verdict") && report.contains("**Prompt:**"), report);
+        assertFalse(report.contains("broke fluency"), "a small edit must not be reported as breaking fluency:\n" + report);
         assertTrue(Files.size(out.resolve("score-histograms.png")) > 1000);
         Patch p = PatchFile.read(out.resolve("patch.safetensors"));
         assertEquals(p.rows().length, p.size());
@@ -63,6 +66,17 @@ class SurgeryPipelineEndToEndTest {
                 "--avoid", prompts.resolve("hate_asian_1k.txt").toString(), "--keep", prompts.resolve("neutral_asian_1k.txt").toString(),
                 "--top-k", "40");
         assertHonestReport(out, r);
+    }
+
+    @Test void aLargeAlphaBreaksFluencyAndTheReportSaysSo() throws IOException {
+        Path out = tmp.resolve("broken");
+        Cli r = surgery(SharedData.require("models/stories260K/stories260K.bin").toString(), out,
+                "--data", SharedData.require("data/sst2/dev.tsv").toString(), "--text-column", "content", "--avoid-value", "0",
+                "--top-k", "160", "--alpha", "8");
+        String report = Files.readString(out.resolve("report.md"));
+        assertTrue(report.contains("**Warning:** The edit broke fluency: perplexity"), report);
+        assertTrue(report.contains("Random-direction controls of the same size broke fluency too"), report);
+        assertTrue(r.out().contains("warning: The edit broke fluency"), r.out());
     }
 
     @Test void llama2TinyRandomWithToxiGenRuns() throws IOException {

@@ -140,7 +140,7 @@ public final class SurgerySearch {
         for (SurgeryEvaluator.Condition cond : conditions.subList(1, conditions.size())) {
             scores.put(cond.name(), evaluator.score(baseline, cond, scorers));
         }
-        SurgeryEvaluator.Outcome outcome = new SurgeryEvaluator.Outcome(conditions, scores);
+        SurgeryEvaluator.Outcome outcome = new SurgeryEvaluator.Outcome(baseline.prompts(), conditions, scores);
         List<ConditionScores> cs = outcome.conditionScores(primary);
         EvaluationResult evaluation = new EvaluationResult(checkpoint.format().path().toString(), behaviour, primary, selection.size(),
                 selection.totalRows(), c.alpha(), c.layer(), probes.probe().metadata(), cs.getFirst(), cs.get(1), cs.subList(2, cs.size()));
