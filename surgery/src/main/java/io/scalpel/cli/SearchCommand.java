@@ -64,7 +64,7 @@ public final class SearchCommand implements Callable<Integer> {
         if (kList != null) for (int k : kList) if (k < 1) throw new UserInputException("--top-k: every K must be at least 1, got " + k);
         for (int l : layerList) if (l < -1) throw new UserInputException("--layer: -1 or a hidden-state index >= 0, got " + l);
         SurgeryPipeline.Options options = surgery.toOptions(System.console() != null, -1, null, 1f)
-                .withSampling(data.maxPerClass, evaluation.klTokens);
+                .withEvaluation(data.maxPerClass, evaluation.klTokens, evaluation.primaryScore);
         List<LabelledText> texts = data.read();
         List<String> promptList = evaluation.promptList(), klPrompts = evaluation.klPromptList();
         Map<String, ContinuationScorer> extra = evaluation.scorers();

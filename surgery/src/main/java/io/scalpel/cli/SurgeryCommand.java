@@ -37,7 +37,7 @@ public final class SurgeryCommand implements Callable<Integer> {
                    String behaviour, Path out, int maxPerClass) {
         SurgeryOutputs.checkFresh(out);
         evaluation.check();
-        SurgeryPipeline.Options options = surgery.toOptions(System.console() != null, edit).withSampling(maxPerClass, evaluation.klTokens);
+        SurgeryPipeline.Options options = surgery.toOptions(System.console() != null, edit).withEvaluation(maxPerClass, evaluation.klTokens, evaluation.primaryScore);
         List<LabelledText> texts = data.read();
         List<String> promptList = evaluation.promptList(), klPrompts = evaluation.klPromptList();
         Map<String, ContinuationScorer> extra = evaluation.scorers();

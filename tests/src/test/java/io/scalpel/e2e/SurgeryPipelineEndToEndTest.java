@@ -100,11 +100,15 @@ class SurgeryPipelineEndToEndTest {
         assertEquals(0, s.exitCode(), s.err());
         assertTrue(s.out().contains("rows per layer"), s.out());
         Path lexicon = Files.writeString(tmp.resolve("words.txt"), "# words to count\nthe\nshe\n");
+        // An external judge: 1 when the continuation has the word "she", else 0.
+        String judge = "while IFS= read -r l; do case \"$l\" in *'\"continuation\":'*[!a-z]she[!a-z]*) echo 1;; *) echo 0;; esac; done";
         Cli e = Cli.run("eval", "--model", model, "--edit", patch.toString(), "--probe", probe.toString(), "--max-prompts", "8",
-                "--new-tokens", "16", "--controls", "2", "--lexicon", lexicon.toString(), "--out", report.toString());
+                "--new-tokens", "16", "--controls", "2", "--lexicon", lexicon.toString(), "--refusal", "--judge", judge,
+                "--primary-score", "refusal", "--out", report.toString());
         assertEquals(0, e.exitCode(), e.err());
         String md = Files.readString(report.resolve("report.md"));
-        assertTrue(md.contains("random direction 2") && md.contains("lexicon hit"), md);
+        assertTrue(md.contains("random direction 2") && md.contains("lexicon hit") && md.contains("| judge |"), md);
+        assertTrue(md.contains("- Behaviour score: refusal (prefix)"), "--primary-score puts refusal first:\n" + md);
     }
 
     @Test void demoOnALocalModelWithTheBuiltInSet() throws IOException {

@@ -49,7 +49,7 @@ class SurgerySearchTest {
         int[] ppl = tok.encode(Files.readString(SharedData.require("data/tinystories/tinystories_sample.txt")), false);
         List<String> prompts = DemoData.prompts().subList(0, 8);
         SurgeryPipeline.Options o = new SurgeryPipeline.Options(-1, -1, 24, ProbeSolver.LOGISTIC_REGRESSION, AdamProbeTrainer.Settings.paper(),
-                0.1, 0, null, 1f, 12, CONTROLS, 60, (ActivationCache) null, false, 8);
+                0.1, 0, null, 1f, 12, CONTROLS, 60, (ActivationCache) null, false, 8, null);
         SearchGrid grid = new SearchGrid(List.of(1f, 3f), List.of(20, 60), List.of(5));
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         try (CpuBackend backend = new CpuBackend(2); Checkpoint ck = Checkpoint.open(model);

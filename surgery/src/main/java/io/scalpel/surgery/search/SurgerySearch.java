@@ -81,8 +81,7 @@ public final class SurgerySearch {
                 editProbes.put(index, index == finalLayers[0] ? scoring : pipeline.trainProbes(split, index, finalLayers[1], o));
             }
         }
-        Map<String, ContinuationScorer> scorers = pipeline.probeScorers(scoring, o);
-        scorers.putAll(extraScorers);
+        Map<String, ContinuationScorer> scorers = SurgeryPipeline.ordered(pipeline.probeScorers(scoring, o), extraScorers, o.primaryScore());
         String primary = scorers.keySet().iterator().next();
         Surgeon surgeon = new Surgeon(model);
         SurgeryEvaluator evaluator = pipeline.evaluator(surgeon, perplexityTokens, o);
