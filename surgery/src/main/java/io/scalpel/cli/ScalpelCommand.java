@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "scalpel", mixinStandardHelpOptions = true, version = "scalpel 0.1.0",
         description = "Run Llama-family models on the JVM (CPU or CUDA) and edit their behaviour by Model Surgery.",
         subcommands = {DemoCommand.class, SurgeryCommand.class, ProbeCommand.class, SelectCommand.class, ExportCommand.class,
-                RevertCommand.class, EvalCommand.class, GenerateCommand.class, LogitsCommand.class, HiddenCommand.class,
+                RevertCommand.class, EvalCommand.class, SearchCommand.class, GenerateCommand.class, LogitsCommand.class, HiddenCommand.class,
                 TokenizeCommand.class, InfoCommand.class, BenchCommand.class, SynthCommand.class,
                 CommandLine.HelpCommand.class})
 public final class ScalpelCommand implements Runnable {
