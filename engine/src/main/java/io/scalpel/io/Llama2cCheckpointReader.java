@@ -58,6 +58,7 @@ final class Llama2cCheckpointReader {
         t.put(n.finalNorm(), cursor.take(n.finalNorm(), dim));
         cursor.skip("freq_cis", (long) seqLen * headDim); // real and imaginary halves: seq_len·head_size/2 each
         if (!shared) t.put(n.output(), cursor.take("wcls", vocab, dim));
+        cursor.requireEnd();
         ModelWeights weights = new WeightsAssembler(file, t, n, config).assemble(true, arena);
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "llama2.c");
@@ -105,6 +106,13 @@ final class Llama2cCheckpointReader {
             for (int l = 0; l < layers; l++) {
                 String name = n.layer(l, suffix);
                 out.put(name, take(name, perLayer));
+            }
+        }
+
+        /** A llama2.c file has no index: bytes left over mean the header's sizes do not describe it. */
+        void requireEnd() {
+            if (offset != map.byteSize()) {
+                throw bounds.error((map.byteSize() - offset) + " bytes follow the last tensor; the header's sizes do not describe this file");
             }
         }
 
