@@ -133,7 +133,7 @@ public final class SurgeryReport {
     private interface Content { void writeTo(OutputStream out) throws IOException; }
 
     private static void writeAtomically(Path target, Content content) throws IOException {
-        Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName() + ".", ".part");
+        Path tmp = io.scalpel.io.StagingPaths.createFile(target.toAbsolutePath().getParent(), "." + target.getFileName() + ".", ".part");
         try {
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 content.writeTo(out);
