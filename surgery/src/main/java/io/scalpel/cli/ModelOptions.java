@@ -21,6 +21,10 @@ public final class ModelOptions {
     @Option(names = "--patch", description = "Apply a surgery patch (patch.safetensors) on load; repeatable, applied in order.")
     java.util.List<Path> patches = new java.util.ArrayList<>();
 
+    @Option(names = "--lora", description = "Apply a LoRA on load (a PEFT directory or adapter_model.safetensors, or a GGUF LoRA adapter), "
+            + "any rank, any of q/k/v/o/gate/up/down_proj, scaled by lora_alpha / r; repeatable, applied after the patches.")
+    java.util.List<Path> loras = new java.util.ArrayList<>();
+
     @Option(names = "--verbose", description = "Print stack traces on errors.")
     boolean verbose;
 }

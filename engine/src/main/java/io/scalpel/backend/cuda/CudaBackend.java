@@ -149,6 +149,10 @@ public final class CudaBackend implements Backend {
 
     @Override public Weight upload(Tensor tensor) {
         if (!tensor.dtype().isFloat()) throw new IllegalArgumentException("cannot upload non-float tensor " + tensor);
+        if (tensor.dtype().isQuantized()) {
+            throw new IllegalArgumentException("tensor " + tensor.name() + " is " + tensor.dtype()
+                    + ": the CUDA backend has no kernels for quantized weights yet; run with --backend cpu");
+        }
         context.bind();
         DType resident = options.castF32().residentType(tensor.dtype());
         int rows = tensor.rank() == 1 ? 1 : tensor.rows();

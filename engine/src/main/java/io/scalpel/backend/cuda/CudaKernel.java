@@ -98,6 +98,7 @@ public enum CudaKernel {
             case F16 -> f16;
             case BF16 -> bf16;
             case I32 -> throw new IllegalArgumentException("no kernel takes I32 weights (" + f32.entry + ")");
+            case Q8_0, Q4_0, Q4_K, Q6_K -> throw new IllegalArgumentException("no " + f32.entry + " variant takes " + dtype + " weights");
         };
     }
 }
