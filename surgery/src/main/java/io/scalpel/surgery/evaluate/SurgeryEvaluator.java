@@ -47,8 +47,8 @@ public final class SurgeryEvaluator {
         }
     }
 
-    /** Every condition, then every score of every condition (score name → per-prompt values). */
-    public record Outcome(List<Condition> conditions, Map<String, Map<String, double[]>> scores) {
+    /** The prompts (as given), every condition, then every score of every condition (score name → per-prompt values). */
+    public record Outcome(List<String> prompts, List<Condition> conditions, Map<String, Map<String, double[]>> scores) {
         /** The report's view of each condition, with {@code primary} as its behaviour score. */
         public List<ConditionScores> conditionScores(String primary) {
             return conditions.stream().map(c -> new ConditionScores(c.name(), scores.get(c.name()).get(primary),
@@ -90,7 +90,7 @@ public final class SurgeryEvaluator {
         }
         Map<String, Map<String, double[]>> scores = new LinkedHashMap<>();
         for (Condition cond : conditions) scores.put(cond.name(), score(baseline, cond, scorers));
-        return new Outcome(conditions, scores);
+        return new Outcome(baseline.prompts(), conditions, scores);
     }
 
     /** Base continuations and KL reference; the model must be unedited. */

@@ -100,17 +100,17 @@ public final class HuggingFaceExporter {
         for (int l = 0; l < weights.layers().size(); l++) {
             LayerWeights lw = weights.layers().get(l);
             add(w, n.layer(l, n.attnNorm()), lw.attnNorm());
-            add(w, n.layer(l, n.wq()), ResidentTensors.current(model, l, LoraTarget.Q, lw.wq()));
-            add(w, n.layer(l, n.wk()), ResidentTensors.current(model, l, LoraTarget.K, lw.wk()));
-            add(w, n.layer(l, n.wv()), ResidentTensors.current(model, l, LoraTarget.V, lw.wv()));
-            add(w, n.layer(l, n.wo()), ResidentTensors.current(model, l, LoraTarget.O, lw.wo()));
-            if (lw.bq() != null) add(w, n.layer(l, n.bq()), lw.bq());
-            if (lw.bk() != null) add(w, n.layer(l, n.bk()), lw.bk());
-            if (lw.bv() != null) add(w, n.layer(l, n.bv()), lw.bv());
+            projection(w, n.layer(l, n.wq()), model, l, LoraTarget.Q, lw.wq());
+            projection(w, n.layer(l, n.wk()), model, l, LoraTarget.K, lw.wk());
+            projection(w, n.layer(l, n.wv()), model, l, LoraTarget.V, lw.wv());
+            projection(w, n.layer(l, n.wo()), model, l, LoraTarget.O, lw.wo());
+            if (lw.bq() != null) w.add(n.layer(l, n.bq()), lw.bq());
+            if (lw.bk() != null) w.add(n.layer(l, n.bk()), lw.bk());
+            if (lw.bv() != null) w.add(n.layer(l, n.bv()), lw.bv());
             add(w, n.layer(l, n.ffnNorm()), lw.ffnNorm());
-            add(w, n.layer(l, n.gate()), ResidentTensors.current(model, l, LoraTarget.GATE, lw.gate()));
-            add(w, n.layer(l, n.up()), ResidentTensors.current(model, l, LoraTarget.UP, lw.up()));
-            add(w, n.layer(l, n.down()), ResidentTensors.current(model, l, LoraTarget.DOWN, lw.down()));
+            projection(w, n.layer(l, n.gate()), model, l, LoraTarget.GATE, lw.gate());
+            projection(w, n.layer(l, n.up()), model, l, LoraTarget.UP, lw.up());
+            projection(w, n.layer(l, n.down()), model, l, LoraTarget.DOWN, lw.down());
         }
         add(w, n.finalNorm(), weights.finalNorm());
         if (!ck.config().tiedEmbeddings()) add(w, n.output(), weights.output());
@@ -127,6 +127,15 @@ public final class HuggingFaceExporter {
             return;
         }
         w.addFloats(name, DType.F32, t.shape(), t.toFloatArray());
+    }
+
+    /** A projection as the backend holds it now; quantized ones as their decoded F32 values, like {@link #add}. */
+    private static void projection(SafetensorsWriter w, String name, Transformer model, int layer, LoraTarget t, Tensor original) {
+        if (original.dtype().isQuantized()) {
+            w.add(name, DType.F32, original.shape(), ResidentTensors.decodedF32(model, layer, t, original));
+            return;
+        }
+        w.add(name, original.dtype(), original.shape(), ResidentTensors.bytes(model, layer, t, original, ResidentTensors.Transform.NONE));
     }
 
     static String configJson(Checkpoint ck) {
