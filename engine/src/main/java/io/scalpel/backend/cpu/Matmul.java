@@ -51,7 +51,8 @@ final class Matmul implements WorkerPool.RangeTask {
     @Override public void run(int from, int to, int worker) {
         float[] block = scratch[worker];
         if (rows == 1) {
-            RowDot.rows(w, dtype, from, to, k, x, xOff, out, outOff, block);
+            if (dtype.isQuantized()) QuantRowDot.rows(w, dtype, from, to, k, x, xOff, out, outOff);
+            else RowDot.rows(w, dtype, from, to, k, x, xOff, out, outOff, block);
             return;
         }
         int j = from;

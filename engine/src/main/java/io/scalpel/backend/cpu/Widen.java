@@ -83,11 +83,16 @@ final class Widen {
             case BF16 -> Float.intBitsToFloat((w.get(Tensor.I16_LE, off + 2L * i) & 0xFFFF) << 16);
             case F16 -> Float.float16ToFloat(w.get(Tensor.I16_LE, off + 2L * i));
             case I32 -> throw new IllegalArgumentException("I32 weights have no float rows");
+            case Q8_0, Q4_0, Q4_K, Q6_K -> throw new IllegalArgumentException(dtype + " weights are read in whole blocks");
         };
     }
 
     /** Widens stored row {@code row} of a [rows, k] weight into {@code dst[dstOff .. dstOff+k)}. */
     static void row(MemorySegment w, DType dtype, long row, int k, float[] dst, int dstOff) {
+        if (dtype.isQuantized()) {
+            QuantWiden.row(w, dtype, row, k, dst, dstOff);
+            return;
+        }
         long off = row * k * dtype.bytes();
         int L = F.length(), i = 0;
         switch (dtype) {
@@ -98,6 +103,7 @@ final class Widen {
             }
             case F16 -> f16Run(w, off, k, dst, dstOff);
             case I32 -> throw new IllegalArgumentException("I32 weights have no float rows");
+            case Q8_0, Q4_0, Q4_K, Q6_K -> throw new IllegalStateException("unreachable: quantized rows handled above");
         }
     }
 }
