@@ -28,8 +28,10 @@ using namespace scalpel;
 constexpr int QMV_THREADS = 256;
 constexpr int QMV_FEATURES_PER_BLOCK = QMV_THREADS / 32;
 
+// Every ggml_half in these blocks sits at an even offset (block sizes 34, 18, 144, 210 are even; weights
+// are allocated 256-byte aligned), so it is read as one aligned 16-bit load.
 __device__ __forceinline__ float half_at(const uint8_t* p) {
-    return __half2float(__ushort_as_half(static_cast<unsigned short>(p[0] | (p[1] << 8))));
+    return __half2float(__ushort_as_half(*reinterpret_cast<const unsigned short*>(p)));
 }
 
 // Σ over unit u (elements 32u .. 32u+32) of one row of each type; x points at the row's first element.
@@ -92,9 +94,11 @@ __device__ __forceinline__ float unit_q6_k(const uint8_t* row, const float* x, i
     float s = 0.0f;
 #pragma unroll 8
     for (int l = 0; l < 32; ++l) {
-        const int q = ((ql[l] >> lowShift) & 0xF) | (((qh[l] >> (2 * g)) & 3) << 4);
+        // q − 32 = low 4 bits + 16 · high 2 bits − 32, assembled in float (exact: small integers), which
+        // also keeps nvcc from emitting a bit-field insert.
+        const float q = static_cast<float>((ql[l] >> lowShift) & 0xF) + 16.0f * static_cast<float>((qh[l] >> (2 * g)) & 3) - 32.0f;
         const float ds = d * static_cast<float>(scales[l / 16]);
-        s = fmaf(ds * static_cast<float>(q - 32), x[32 * u + l], s);
+        s = fmaf(ds * q, x[32 * u + l], s);
     }
     return s;
 }

@@ -97,6 +97,19 @@ class SurgeryReportTest {
     }
 
     @Test
+    void theStoredEditErrorIsStatedWhenMeasured() {
+        double[] base = scores(1, 40, 0.5);
+        EvaluationResult quantized = new EvaluationResult("m", "b", "probe P(avoid)", 9, 200, 1f, 4, GOOD,
+                new ConditionScores("base", base, 8, Double.NaN, 0),
+                new ConditionScores("probe direction", shifted(base, -0.01, 3, 0.01), 8, 0.3, 0.01, 0.0754),
+                List.of(new ConditionScores("random direction 1", shifted(base, 0.01, 4, 0.01), 8, 0.3, 0.01, 0.0761)));
+        String md = SurgeryReport.markdown(quantized, ShiftVerdict.of(quantized), List.of());
+        assertTrue(md.contains("‖stored − (w + αv)‖ / ‖αv‖ over the edited rows = 0.0754"), md);
+        EvaluationResult unmeasured = withConditions(GOOD, 8, 0.01, 8);
+        assertFalse(SurgeryReport.markdown(unmeasured, ShiftVerdict.of(unmeasured), List.of()).contains("Stored edit"));
+    }
+
+    @Test
     void warningsSayWhenFluencyBrokeAndStayQuietWhenNothingIsWrong() {
         List<String> broken = ReportWarnings.of(withConditions(GOOD, 36, 0.2, 275), List.of());
         assertEquals(2, broken.size(), broken.toString());
