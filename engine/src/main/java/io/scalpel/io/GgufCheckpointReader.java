@@ -25,6 +25,9 @@ final class GgufCheckpointReader {
         GgufFile gguf = GgufReader.open(format.path(), arena);
         GgufMetadata m = gguf.metadata();
         String arch = m.getString("general.architecture", "");
+        if (m.getString("general.type", "model").equals("adapter")) {
+            throw new CheckpointException(format.path(), "a GGUF " + m.getString("adapter.type", "") + " adapter, not a model (apply it with --lora on its base model)");
+        }
         if (!ARCHITECTURES.contains(arch)) {
             throw new CheckpointException(format.path(), "unknown architecture general.architecture=\"" + arch + "\" (supported: llama, mistral, qwen2)");
         }
