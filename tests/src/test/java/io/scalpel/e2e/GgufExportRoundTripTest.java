@@ -109,6 +109,28 @@ class GgufExportRoundTripTest {
         }
     }
 
+    /** Quantized tensors pass through as their blocks: the export loads to the same bytes (q/k rows moved as whole blocks). */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"q8_0", "q4_0", "q4_k", "q6_k"})
+    void quantizedGgufExportKeepsEveryBlock(String dtype) throws IOException {
+        var spec = io.scalpel.synth.SyntheticCheckpoint.Spec.parse("dim=256,hidden=512,layers=2,heads=4,kv=2,vocab=300,seq=64", dtype, "gguf", 3);
+        Path source = io.scalpel.synth.SyntheticCheckpoint.write(spec, tmp.resolve(spec.fileName()), 2);
+        Path exported = tmp.resolve("exported.gguf");
+        int[] tokens = {1, 5, 17, 42};
+        float[] before;
+        try (CpuBackend b = new CpuBackend(2); Checkpoint ck = Checkpoint.open(source); Transformer m = new Transformer(ck.config(), ck.weights(), b)) {
+            before = logits(m, tokens);
+            GgufExporter.export(ck, m, null, exported);
+        }
+        try (Checkpoint src = Checkpoint.open(source); Checkpoint back = Checkpoint.open(exported)) {
+            assertEquals(src.weights().layers().getFirst().gate().dtype(), back.weights().layers().getFirst().gate().dtype());
+            assertSameTensors(src.weights(), back.weights(), dtype);
+            try (CpuBackend b = new CpuBackend(2); Transformer m = new Transformer(back.config(), back.weights(), b)) {
+                assertArrayEquals(before, logits(m, tokens), dtype + ": logits of the exported GGUF");
+            }
+        }
+    }
+
     @Test void ggufCarriesLlamaCppKeysAndTheTokenizer() {
         Path bin = SharedData.require("models/stories260K/stories260K.bin");
         Path gguf = tmp.resolve("s.gguf");

@@ -44,6 +44,14 @@ final class ResidentTensors {
         };
     }
 
+    /** The projection's current values widened to fp32, written little-endian (for formats without its block type). */
+    static SafetensorsWriter.TensorBytes decodedF32(Transformer model, int layer, LoraTarget target, Tensor original) {
+        return out -> {
+            float[] values = current(model, layer, target, original).toFloatArray();
+            write(MemorySegment.ofArray(values), out);
+        };
+    }
+
     private static void write(MemorySegment data, java.nio.channels.WritableByteChannel out) throws java.io.IOException {
         ByteBuffer buf = ByteBuffer.allocate(1 << 20);
         for (long pos = 0; pos < data.byteSize(); pos += buf.capacity()) {
