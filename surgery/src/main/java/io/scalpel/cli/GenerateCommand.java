@@ -16,7 +16,8 @@ import java.util.concurrent.Callable;
 @Command(name = "generate", mixinStandardHelpOptions = true, description = "Generate text from a prompt (streamed to stdout).")
 public final class GenerateCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
-    @Option(names = "--prompt", required = true, description = "Prompt text (BOS prepended).") String prompt;
+    @Mixin ChatOptions chat;
+    @Option(names = "--prompt", required = true, description = "Prompt text (BOS prepended; with --chat, wrapped in the chat template).") String prompt;
     @Option(names = "--max-tokens", defaultValue = "256", description = "New tokens at most (default ${DEFAULT-VALUE}).") int maxTokens;
     @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default ${DEFAULT-VALUE}).") float temperature;
     @Option(names = "--top-p", defaultValue = "1", description = "Nucleus sampling threshold (default ${DEFAULT-VALUE} = off).") float topP;
@@ -25,10 +26,11 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         if (maxTokens < 1) throw new UserInputException("--max-tokens must be at least 1");
+        chat.check();
         SamplingSettings settings = new SamplingSettings(temperature, topK, topP, seed);
         try (LoadedModel m = LoadedModel.open(model, System.err)) {
             Tokenizer tok = Tokenizers.checked(Tokenizers.forModel(model), m.transformer().config().vocabSize(), model.model);
-            int[] ids = tok.encode(prompt, true);
+            int[] ids = chat.encoder(model, tok).encode(prompt);
             int capacity = Math.min(m.transformer().config().contextLength(), ids.length + maxTokens);
             if (ids.length >= capacity) throw new UserInputException("prompt of " + ids.length + " tokens does not fit the context of " + m.transformer().config().contextLength());
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);

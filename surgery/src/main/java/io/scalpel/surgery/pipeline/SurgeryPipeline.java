@@ -5,6 +5,7 @@ import io.scalpel.model.LayerWeights;
 import io.scalpel.model.Transformer;
 import io.scalpel.surgery.activations.ActivationCache;
 import io.scalpel.surgery.activations.ActivationCollector;
+import io.scalpel.surgery.chat.PromptEncoder;
 import io.scalpel.surgery.data.LabelledText;
 import io.scalpel.surgery.data.TrainValidationSplit;
 import io.scalpel.surgery.edit.GateCosines;
@@ -70,11 +71,19 @@ public final class SurgeryPipeline {
     private final PrintStream log;
     private final Map<String, LabelledVectors> pooled = new java.util.HashMap<>();
 
+    private final PromptEncoder prompts;
+
     public SurgeryPipeline(Checkpoint checkpoint, Transformer model, Tokenizer tokenizer, PrintStream log) {
+        this(checkpoint, model, tokenizer, log, new PromptEncoder.Plain(tokenizer));
+    }
+
+    /** @param prompts how labelled texts and evaluation prompts become token ids (plain, or wrapped in the chat template) */
+    public SurgeryPipeline(Checkpoint checkpoint, Transformer model, Tokenizer tokenizer, PrintStream log, PromptEncoder prompts) {
         this.checkpoint = checkpoint;
         this.model = model;
         this.tokenizer = tokenizer;
         this.log = log;
+        this.prompts = prompts;
     }
 
     public static ModelIdentity identity(Checkpoint ck) {
@@ -144,7 +153,7 @@ public final class SurgeryPipeline {
 
     public SurgeryEvaluator evaluator(Surgeon surgeon, int[] perplexityTokens, Options o) {
         return new SurgeryEvaluator(model, tokenizer, surgeon, new SurgeryEvaluator.Settings(
-                o.newTokens(), o.randomControls(), o.seed(), o.maxTokens(), perplexityTokens, 128, 16, o.klPositions()));
+                o.newTokens(), o.randomControls(), o.seed(), o.maxTokens(), perplexityTokens, 128, 16, o.klPositions()), prompts);
     }
 
     /**
@@ -193,7 +202,7 @@ public final class SurgeryPipeline {
     }
 
     private LabelledVectors vectors(List<LabelledText> texts, int index, Options o, ModelIdentity id) {
-        List<int[]> ids = texts.stream().map(t -> truncate(tokenizer.encode(t.text(), true), o.maxTokens())).toList();
+        List<int[]> ids = texts.stream().map(t -> truncate(prompts.encode(t.text()), o.maxTokens())).toList();
         ActivationCollector collector = new ActivationCollector(model, index, o.maxTokens());
         String key = ActivationCache.key(id.gateSha256() + "|" + model.config(), index, o.maxTokens(), ids);
         float[][] pooled = o.cache() == null ? collector.collect(ids, o.progress())
