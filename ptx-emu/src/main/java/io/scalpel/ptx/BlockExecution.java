@@ -417,7 +417,7 @@ final class BlockExecution {
         return bits(v);
     }
 
-    private static long unaryFloat(Instruction in, long raw) {
+    static long unaryFloat(Instruction in, long raw) {
         if (in.type == ScalarType.F64) {
             double x = d(raw);
             double v = switch (in.op) {
@@ -528,7 +528,7 @@ final class BlockExecution {
     }
 
     private KernelFault misaligned(Instruction in, int t, long address, int alignment) {
-        return fault(KernelFault.Kind.MEMCHECK, in, t, String.format("misaligned address 0x%x (needs %d-byte alignment)", address, alignment));
+        return fault(KernelFault.Kind.MISALIGNED, in, t, String.format("misaligned address 0x%x (needs %d-byte alignment)", address, alignment));
     }
 
     private boolean ordered(int prevThread, int prevEpoch, int prevWarpEpoch, int t) {

@@ -7,7 +7,7 @@ public final class EditOptions {
     @Option(names = "--alpha", defaultValue = "1.08", description = "Edit strength α (paper: 1.08 detox, 1 jailbreak/attitude; negative pushes the other way). Default ${DEFAULT-VALUE}.")
     float alpha = 1.08f;
 
-    @Option(names = "--top-k", description = "Gate rows to edit (default: the paper's share, 16384 of 352256 rows = 4.65%).")
+    @Option(names = "--top-k", description = "Gate rows to edit (default: the paper's share, 16384 of 352256 rows = 4.65%%).")
     Integer topK;
 
     @Option(names = "--layer", defaultValue = "-1", description = "Hidden-state index the probe reads: 0 = embeddings … L = after the final norm (default -1 = L, as the paper).")

@@ -56,6 +56,10 @@ public final class SurgeryReport {
         s.append("- Model: `").append(r.model()).append("`\n");
         s.append(fmt("- Edit: %d of %d gate_proj rows (%.2f%%), α = %s, probe layer %d%n", r.k(), r.totalRows(),
                 100.0 * r.k() / r.totalRows(), r.alpha(), r.probeLayer()));
+        if (!Double.isNaN(r.edited().storageError())) {
+            s.append(fmt("- Stored edit: ‖stored − (w + αv)‖ / ‖αv‖ over the edited rows = %.4g (rounding to gate_proj's stored type;"
+                    + " 0 for F32, re-quantization of the edited blocks for quantized types)%n", r.edited().storageError()));
+        }
         s.append("- Behaviour score: ").append(r.scoreName()).append(" (higher = more of the behaviour to avoid)\n\n");
 
         ProbeMetadata p = r.probe();
@@ -129,7 +133,7 @@ public final class SurgeryReport {
     private interface Content { void writeTo(OutputStream out) throws IOException; }
 
     private static void writeAtomically(Path target, Content content) throws IOException {
-        Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName() + ".", ".part");
+        Path tmp = io.scalpel.io.StagingPaths.createFile(target.toAbsolutePath().getParent(), "." + target.getFileName() + ".", ".part");
         try {
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 content.writeTo(out);
