@@ -1,4 +1,5 @@
 import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.reporting.ReportEntry;
 import org.junit.platform.launcher.Launcher;
 import org.junit.platform.launcher.LauncherDiscoveryRequest;
 import org.junit.platform.launcher.TestExecutionListener;
@@ -11,6 +12,8 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
 import org.junit.platform.engine.support.descriptor.MethodSource;
 
 import java.io.PrintWriter;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectPackage;
@@ -34,15 +37,23 @@ public final class GpuTestRunner {
         LauncherDiscoveryRequest discovery = request.build();
         Launcher launcher = LauncherFactory.create();
         SummaryGeneratingListener summary = new SummaryGeneratingListener();
+        Map<String, String> drivers = new ConcurrentHashMap<>();
         TestExecutionListener lines = new TestExecutionListener() {
             @Override public void executionSkipped(TestIdentifier id, String reason) {
                 System.out.println("SKIPPED " + name(id) + " — " + reason);
             }
 
+            /** GPU tests publish which driver ran them ("on cuda (...)", "on emu (...)"); it goes on their result line. */
+            @Override public void reportingEntryPublished(TestIdentifier id, ReportEntry entry) {
+                String driver = entry.getKeyValuePairs().get("driver");
+                if (driver != null) drivers.put(id.getUniqueId(), driver);
+            }
+
             @Override public void executionFinished(TestIdentifier id, TestExecutionResult result) {
                 if (!id.isTest() && result.getStatus() == TestExecutionResult.Status.SUCCESSFUL) return;
                 String why = result.getThrowable().map(t -> " — " + String.valueOf(t.getMessage()).lines().findFirst().orElse("")).orElse("");
-                System.out.println(result.getStatus() + " " + name(id) + why);
+                String driver = drivers.containsKey(id.getUniqueId()) ? " [" + drivers.get(id.getUniqueId()) + "]" : "";
+                System.out.println(result.getStatus() + " " + name(id) + driver + why);
             }
         };
         launcher.execute(discovery, lines, summary);

@@ -69,7 +69,7 @@ public interface Backend extends AutoCloseable {
     /** {@code x[i] += y[i]} for i in [0, n). */
     void add(Buffer x, Buffer y, long n);
 
-    /** Index of the largest of {@code x[0..n)} (lowest index on ties). */
+    /** Index of the largest of {@code x[0..n)} (lowest index on ties). NaN never wins; if every value is NaN the answer is 0. */
     int argmax(Buffer x, int n);
 
     /**
@@ -77,7 +77,8 @@ public interface Backend extends AutoCloseable {
      * the {@code topK} most likely (0 = no limit), then to the smallest most-likely prefix whose
      * probability reaches {@code topP} (1 = no limit), renormalised; the token is where {@code uniform}
      * (in [0,1)) falls in the cumulative distribution taken in descending probability order (lower id
-     * first on ties). Only the chosen id crosses back to the host.
+     * first on ties). A NaN logit has probability 0; when no logit is above -infinity (all NaN or -inf)
+     * the answer is 0. Only the chosen id crosses back to the host.
      */
     int sample(Buffer logits, int n, float temperature, int topK, float topP, double uniform);
 

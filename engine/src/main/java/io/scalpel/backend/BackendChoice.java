@@ -4,19 +4,24 @@ import io.scalpel.backend.cpu.CpuBackend;
 import io.scalpel.backend.cuda.CudaAvailability;
 import io.scalpel.backend.cuda.CudaBackend;
 import io.scalpel.backend.cuda.CudaOptions;
+import io.scalpel.backend.cuda.driver.CudaDriver;
+import io.scalpel.backend.cuda.driver.CudaDriverProvider;
+import io.scalpel.backend.cuda.driver.JcudaDriver;
 
 import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
- * Picks the backend for {@code --device auto|cpu|cuda[:N]} and says why in one line.
+ * Picks the backend for {@code --device auto|cpu|cuda[:N]|emu} and says why in one line.
  * {@code auto} takes CUDA when a device and a new-enough driver answer, else the CPU; {@code cuda}
- * insists (no silent fallback: it fails with the reason); {@code cpu} never touches the CUDA driver.
+ * insists (no silent fallback: it fails with the reason); {@code cpu} never touches the CUDA driver;
+ * {@code emu} runs the CUDA backend on the PTX interpreter (an sm_90-like device in Java), where that
+ * driver is on the class path ({@link CudaDriverProvider#EMULATOR}).
  */
 public final class BackendChoice {
     private BackendChoice() {}
 
-    public enum DeviceKind { AUTO, CPU, CUDA }
+    public enum DeviceKind { AUTO, CPU, CUDA, EMU }
 
     /** A parsed {@code --device} value; {@code index} is the CUDA device (0 unless "cuda:N"). */
     public record DeviceRequest(DeviceKind kind, int index) {
@@ -25,6 +30,7 @@ public final class BackendChoice {
             if (v.equals("auto")) return new DeviceRequest(DeviceKind.AUTO, 0);
             if (v.equals("cpu")) return new DeviceRequest(DeviceKind.CPU, 0);
             if (v.equals("cuda") || v.equals("gpu")) return new DeviceRequest(DeviceKind.CUDA, 0);
+            if (v.equals(CudaDriverProvider.EMULATOR)) return new DeviceRequest(DeviceKind.EMU, 0);
             if (v.startsWith("cuda:")) {
                 try {
                     int index = Integer.parseInt(v.substring(5));
@@ -33,7 +39,7 @@ public final class BackendChoice {
                     // reported below
                 }
             }
-            throw new IllegalArgumentException("--device must be auto, cpu, cuda or cuda:N; got '" + value + "'");
+            throw new IllegalArgumentException("--device must be auto, cpu, cuda, cuda:N or emu; got '" + value + "'");
         }
     }
 
@@ -45,7 +51,7 @@ public final class BackendChoice {
         @Override public void close() { backend.close(); }
     }
 
-    /** Pure: the choice for a request given what the CUDA probe found. */
+    /** Pure: the choice for a request given what the probe of its driver (JCuda, or the interpreter for emu) found. */
     public static Decision decide(DeviceRequest request, Supplier<CudaAvailability> cuda) {
         return switch (request.kind()) {
             case CPU -> new Decision(DeviceKind.CPU, "device: cpu (requested)");
@@ -53,6 +59,11 @@ public final class BackendChoice {
                 CudaAvailability a = cuda.get();
                 if (!a.usable()) throw new IllegalStateException("--device cuda: " + a.reason());
                 yield new Decision(DeviceKind.CUDA, "device: cuda (" + a.reason() + ")");
+            }
+            case EMU -> {
+                CudaAvailability a = cuda.get();
+                if (!a.usable()) throw new IllegalStateException("--device emu: " + a.reason());
+                yield new Decision(DeviceKind.EMU, "device: emu (" + a.reason() + ")");
             }
             case AUTO -> {
                 CudaAvailability a = cuda.get();
@@ -72,14 +83,21 @@ public final class BackendChoice {
 
     /** As {@link #open(DeviceRequest, CudaOptions)}, with the caller's CPU backend (a thread count, say). */
     public static Opened open(DeviceRequest request, CudaOptions cudaOptions, Supplier<? extends Backend> cpu) {
-        Decision decision = decide(request, CudaAvailability::probe);
+        CudaDriver driver = request.kind() == DeviceKind.EMU ? emulator() : new JcudaDriver();
+        Decision decision = decide(request, () -> CudaAvailability.probe(driver, request.index()));
         if (decision.chosen() == DeviceKind.CPU) return new Opened(cpu.get(), decision.reason());
         try {
-            CudaOptions options = request.kind() == DeviceKind.CUDA ? cudaOptions.withDevice(request.index()) : cudaOptions;
-            return new Opened(CudaBackend.open(options), decision.reason());
+            CudaOptions options = request.kind() == DeviceKind.AUTO ? cudaOptions : cudaOptions.withDevice(request.index());
+            return new Opened(CudaBackend.open(driver, options), decision.reason());
         } catch (RuntimeException e) {
-            if (request.kind() == DeviceKind.CUDA) throw e;
+            if (request.kind() != DeviceKind.AUTO) throw e;
             return new Opened(cpu.get(), "device: cpu (CUDA backend failed to start: " + e.getMessage() + ": using the CPU)");
         }
+    }
+
+    /** The PTX interpreter's driver, or the one-line reason it is missing from this build. */
+    static CudaDriver emulator() {
+        return CudaDriverProvider.find(CudaDriverProvider.EMULATOR).map(CudaDriverProvider::open).orElseThrow(() -> new IllegalStateException(
+                "--device emu: the PTX interpreter is not available in this build (no \"emu\" CudaDriverProvider on the class path)"));
     }
 }

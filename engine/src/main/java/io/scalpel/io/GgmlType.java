@@ -1,5 +1,10 @@
 package io.scalpel.io;
 
+import io.scalpel.tensor.DType;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
 /**
  * The element types ggml writes into GGUF tensor infos, with their block geometry. Every type is listed,
  * including ones Scalpel cannot load, so a file's tensor sizes can be checked against its length (and a
@@ -35,6 +40,34 @@ public enum GgmlType {
     /** Bytes taken by {@code elements} elements, which must be a whole number of blocks. */
     public long byteSize(long elements) {
         return Math.multiplyExact(elements / blockSize, (long) blockBytes);
+    }
+
+    /** The engine's type for tensors stored as this ggml type, or null where Scalpel cannot load it. */
+    public DType dtype() {
+        return switch (this) {
+            case F32 -> DType.F32;
+            case F16 -> DType.F16;
+            case BF16 -> DType.BF16;
+            case I32 -> DType.I32;
+            case Q8_0 -> DType.Q8_0;
+            case Q4_0 -> DType.Q4_0;
+            case Q4_K -> DType.Q4_K;
+            case Q6_K -> DType.Q6_K;
+            default -> null;
+        };
+    }
+
+    /** The ggml type a tensor of {@code dtype} is written as (every engine type has one). */
+    public static GgmlType of(DType dtype) {
+        for (GgmlType t : values()) {
+            if (t.dtype() == dtype) return t;
+        }
+        throw new IllegalArgumentException("no ggml type for " + dtype);
+    }
+
+    /** The types {@link #dtype()} maps, comma-separated, for error messages. */
+    static String loadable() {
+        return Arrays.stream(values()).filter(t -> t.dtype() != null).map(Enum::name).collect(Collectors.joining(", "));
     }
 
     /** The type with this id, or null where ggml has none (removed or newer than this table). */

@@ -57,23 +57,21 @@ public final class GgufFile {
     public MemorySegment mapping() { return mapping; }
 
     /**
-     * The named tensor, row-major with shape [rows, cols]. F32, F16, BF16 and I32 are zero-copy slices of the
-     * mapping; Q8_0 is dequantised to F32 into memory allocated from {@code arena} (so its lifetime is the
-     * caller's). Any other type fails with a {@link CheckpointException} naming the file and tensor.
+     * The named tensor, row-major with shape [rows, cols]: a zero-copy slice of the mapping, in the file's
+     * encoding — quantized types (Q8_0, Q4_0, Q4_K, Q6_K) stay quantized, so memory is the file's size. Any
+     * other type fails with a {@link CheckpointException} naming the file and tensor. ({@code arena} is
+     * kept for callers; nothing is allocated from it.)
      */
     public Tensor tensor(String name, Arena arena) {
         GgufTensorInfo info = tensors.get(name);
         if (info == null) throw new CheckpointException(path, "no tensor named " + name);
         MemorySegment bytes = mapping.asSlice(info.offset(), info.byteSize());
-        return switch (info.type()) {
-            case F32 -> new Tensor(name, DType.F32, info.shape(), bytes);
-            case F16 -> new Tensor(name, DType.F16, info.shape(), bytes);
-            case BF16 -> new Tensor(name, DType.BF16, info.shape(), bytes);
-            case I32 -> new Tensor(name, DType.I32, info.shape(), bytes);
-            case Q8_0 -> new Tensor(name, DType.F32, info.shape(), Q8Dequantizer.toF32(bytes, info.elementCount(), arena));
-            default -> throw new CheckpointException(path, "tensor " + name + " has ggml type " + info.type()
-                    + ", which Scalpel cannot load (supported: F32, F16, BF16, Q8_0)");
-        };
+        DType dtype = info.type().dtype();
+        if (dtype == null) {
+            throw new CheckpointException(path, "tensor " + name + " has ggml type " + info.type()
+                    + ", which Scalpel cannot load (supported: " + GgmlType.loadable() + ")");
+        }
+        return new Tensor(name, dtype, info.shape(), bytes);
     }
 
     /** Every tensor, in file order, as {@link #tensor} gives them. */

@@ -206,7 +206,7 @@ public final class SafetensorsWriter {
         }
     }
 
-    private static void writeSegment(MemorySegment data, WritableByteChannel out) throws IOException {
+    static void writeSegment(MemorySegment data, WritableByteChannel out) throws IOException {
         long size = data.byteSize();
         for (long pos = 0; pos < size; pos += CHUNK) {
             long n = Math.min(CHUNK, size - pos);
@@ -241,7 +241,7 @@ public final class SafetensorsWriter {
         buf.clear();
     }
 
-    private static void writeFully(WritableByteChannel out, ByteBuffer buf) throws IOException {
+    static void writeFully(WritableByteChannel out, ByteBuffer buf) throws IOException {
         while (buf.hasRemaining()) out.write(buf);
     }
 

@@ -6,7 +6,6 @@ import io.scalpel.model.ModelWeights;
 import io.scalpel.tensor.Tensor;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,7 +19,7 @@ import java.util.Map;
  * view: a backend that reads the checkpoint's memory in place must copy before it edits, so an edit
  * of the resident weights never reaches the checkpoint (whose gate rows are the patch's base hash,
  * and which the exporter copies from) — whether that memory is a read-only mapping or a writable
- * copy made at load (llama2.c's aligned copy, dequantised Q8_0, permuted q/k).
+ * copy made at load (llama2.c's aligned copy, permuted q/k).
  */
 final class WeightsAssembler {
     private final Path file;
@@ -100,24 +99,8 @@ final class WeightsAssembler {
         return t.data().isReadOnly() ? t : new Tensor(t.name(), t.dtype(), t.shape(), t.data().asReadOnly());
     }
 
-    /**
-     * Reorders each head's rows from interleaved pairs (2i, 2i+1) to halves (i, i + headDim/2), so
-     * that the one RoPE kernel ("rotate_half", as Hugging Face) applies. Works for matrices (rows are
-     * output features) and bias vectors alike.
-     */
+    /** Interleaved q/k rows to the engine's rotate_half order (see {@link RopeRowOrder}). */
     static Tensor toRotateHalf(Tensor t, int heads, Arena arena) {
-        int rows = t.rank() == 1 ? Math.toIntExact(t.size()) : t.rows();
-        long rowBytes = t.data().byteSize() / rows;
-        int headDim = rows / heads;
-        int half = headDim / 2;
-        MemorySegment out = arena.allocate(t.data().byteSize(), 64);
-        for (int h = 0; h < heads; h++) {
-            for (int i = 0; i < half; i++) {
-                long base = (long) h * headDim;
-                MemorySegment.copy(t.data(), (base + 2L * i) * rowBytes, out, (base + i) * rowBytes, rowBytes);
-                MemorySegment.copy(t.data(), (base + 2L * i + 1) * rowBytes, out, (base + half + i) * rowBytes, rowBytes);
-            }
-        }
-        return readOnly(new Tensor(t.name(), t.dtype(), t.shape(), out));
+        return RopeRowOrder.toRotateHalf(t, heads, arena);
     }
 }

@@ -42,6 +42,7 @@ final class HuggingFaceConfigJson {
             case F16 -> "float16";
             case BF16 -> "bfloat16";
             case I32 -> throw new IllegalArgumentException("synthetic weights are float");
+            case Q8_0, Q4_0, Q4_K, Q6_K -> throw new IllegalArgumentException(dtype + " is a GGUF encoding, not a safetensors dtype");
         });
         try {
             return json.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n";

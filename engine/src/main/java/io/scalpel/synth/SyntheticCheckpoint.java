@@ -32,7 +32,10 @@ public final class SyntheticCheckpoint {
      */
     public record Spec(String label, ModelConfig shape, DType dtype, SyntheticFormat format, long seed) {
         public Spec {
-            if (!dtype.isFloat()) throw new IllegalArgumentException("synthetic weights are f32, f16 or bf16, not " + dtype);
+            if (!dtype.isFloat()) throw new IllegalArgumentException("synthetic weights are f32, f16, bf16 or a GGUF quantized type, not " + dtype);
+            if (dtype.isQuantized() && format != SyntheticFormat.GGUF) {
+                throw new IllegalArgumentException(dtype.name().toLowerCase(Locale.ROOT) + " is a GGUF encoding: write it with --format gguf");
+            }
             if (format == SyntheticFormat.LLAMA2C && dtype != DType.F32) {
                 throw new IllegalArgumentException("llama2.c .bin files hold fp32 only; write " + dtype.name().toLowerCase(Locale.ROOT)
                         + " as safetensors or gguf");
@@ -45,7 +48,11 @@ public final class SyntheticCheckpoint {
                 case "f32" -> DType.F32;
                 case "f16" -> DType.F16;
                 case "bf16" -> DType.BF16;
-                default -> throw new IllegalArgumentException("unknown dtype \"" + dtype + "\" (expected f32, f16 or bf16)");
+                case "q8_0" -> DType.Q8_0;
+                case "q4_0" -> DType.Q4_0;
+                case "q4_k" -> DType.Q4_K;
+                case "q6_k" -> DType.Q6_K;
+                default -> throw new IllegalArgumentException("unknown dtype \"" + dtype + "\" (expected f32, f16, bf16, q8_0, q4_0, q4_k or q6_k)");
             };
             return new Spec(shape, ModelShapes.parse(shape), dt, SyntheticFormat.parse(format), seed);
         }
@@ -60,9 +67,21 @@ public final class SyntheticCheckpoint {
             };
         }
 
+        /**
+         * The type tensor {@code t} is stored as: the spec's dtype, except that with a quantized dtype the
+         * vectors (norm gains) and any matrix whose rows are not whole blocks stay F32 — llama.cpp also keeps
+         * norms in F32 (and falls back to another type for such matrices; F32 is the simple, exact choice).
+         */
+        public DType storedType(PlannedTensor t) {
+            if (format == SyntheticFormat.LLAMA2C) return DType.F32;
+            if (!dtype.isQuantized()) return dtype;
+            long[] s = t.shape();
+            return s.length >= 2 && s[s.length - 1] % dtype.blockSize() == 0 ? dtype : DType.F32;
+        }
+
         /** Bytes of tensor data the checkpoint will hold. */
         public long weightBytes() {
-            return TensorPlan.of(format, shape).stream().mapToLong(t -> t.elements() * (format == SyntheticFormat.LLAMA2C ? 4 : dtype.bytes())).sum();
+            return TensorPlan.of(format, shape).stream().mapToLong(t -> storedType(t).byteSize(t.elements())).sum();
         }
     }
 
@@ -91,7 +110,7 @@ public final class SyntheticCheckpoint {
                 }
                 case GGUF -> {
                     try (FileChannel out = open(temp)) {
-                        GgufStreamWriter.write(out, spec.shape(), "scalpel synthetic " + spec.label(), plan, spec.dtype(), streamer);
+                        GgufStreamWriter.write(out, spec.shape(), "scalpel synthetic " + spec.label(), plan, spec.dtype(), spec::storedType, streamer);
                         out.force(true);
                     }
                 }

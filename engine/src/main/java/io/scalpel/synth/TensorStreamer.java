@@ -5,6 +5,7 @@ import io.scalpel.tensor.DType;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.WritableByteChannel;
@@ -68,20 +69,34 @@ final class TensorStreamer implements AutoCloseable {
     private static void fill(ByteBuffer buf, PlannedTensor.Fill fill, DType dtype, int count, long blockSeed) {
         buf.clear();
         SplittableRandom random = new SplittableRandom(blockSeed);
+        if (dtype.isQuantized()) {
+            // The same values as every other dtype (same generator), encoded block by block; count is whole blocks.
+            float[] values = new float[count];
+            for (int i = 0; i < count; i++) values[i] = value(fill, random);
+            int bytes = Math.toIntExact(dtype.byteSize(count));
+            dtype.codec().encodeRow(values, 0, count, MemorySegment.ofBuffer(buf), 0);
+            buf.limit(bytes);
+            return;
+        }
         for (int i = 0; i < count; i++) {
-            float v = switch (fill) {
-                case RANDOM -> (float) (random.nextGaussian() * STD);
-                case ONES -> 1f;
-                case ZEROS -> 0f;
-            };
+            float v = value(fill, random);
             switch (dtype) {
                 case F32 -> buf.putFloat(v);
                 case F16 -> buf.putShort(Float.floatToFloat16(v));
                 case BF16 -> buf.putShort(Bf16.fromFloat(v));
                 case I32 -> throw new IllegalArgumentException("synthetic weights are float");
+                case Q8_0, Q4_0, Q4_K, Q6_K -> throw new IllegalStateException("unreachable: quantized handled above");
             }
         }
         buf.flip();
+    }
+
+    private static float value(PlannedTensor.Fill fill, SplittableRandom random) {
+        return switch (fill) {
+            case RANDOM -> (float) (random.nextGaussian() * STD);
+            case ONES -> 1f;
+            case ZEROS -> 0f;
+        };
     }
 
     private static void await(Future<?> f) throws IOException {

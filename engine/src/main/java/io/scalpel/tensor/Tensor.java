@@ -18,7 +18,11 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
 
     public Tensor {
         shape = shape.clone();
-        long expected = elementCount(shape) * dtype.bytes();
+        if (dtype.isQuantized() && (shape.length == 0 || shape[shape.length - 1] % dtype.blockSize() != 0)) {
+            throw new IllegalArgumentException("tensor " + name + ": " + dtype + " rows must be whole blocks of " + dtype.blockSize()
+                    + " elements, shape " + Arrays.toString(shape));
+        }
+        long expected = dtype.byteSize(elementCount(shape));
         if (data.byteSize() != expected) {
             throw new IllegalArgumentException("tensor " + name + ": " + data.byteSize() + " bytes for shape "
                     + Arrays.toString(shape) + " of " + dtype + " (expected " + expected + ")");
@@ -45,13 +49,19 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
 
     public long dim(int i) { return shape[i]; }
 
-    /** Element {@code i} (flat index) widened to fp32. */
+    /** Element {@code i} (flat index) widened to fp32 (a quantized type decodes the block holding it: slow, for small reads). */
     public float getFloat(long i) {
+        if (dtype.isQuantized()) {
+            float[] block = new float[dtype.blockSize()];
+            dtype.codec().decode(data, i / dtype.blockSize() * dtype.blockBytes(), block, 0);
+            return block[(int) (i % dtype.blockSize())];
+        }
         return switch (dtype) {
             case F32 -> data.getAtIndex(F32_LE, i);
             case F16 -> Float.float16ToFloat(data.getAtIndex(I16_LE, i));
             case BF16 -> Float.intBitsToFloat((data.getAtIndex(I16_LE, i) & 0xFFFF) << 16);
             case I32 -> data.getAtIndex(I32_LE, i);
+            case Q8_0, Q4_0, Q4_K, Q6_K -> throw new IllegalStateException("unreachable: quantized handled above");
         };
     }
 
@@ -59,6 +69,12 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
     public void toFloats(long from, float[] dst, int dstOff, int n) {
         if (dtype == DType.F32) {
             MemorySegment.copy(data, F32_LE, from * 4, dst, dstOff, n);
+            return;
+        }
+        if (dtype.isQuantized()) {
+            int bs = dtype.blockSize();
+            if (from % bs != 0 || n % bs != 0) throw new IllegalArgumentException(this + ": quantized reads must be whole blocks");
+            dtype.codec().decodeRow(data, from / bs * dtype.blockBytes(), n, dst, dstOff);
             return;
         }
         for (int i = 0; i < n; i++) dst[dstOff + i] = getFloat(from + i);
@@ -69,6 +85,13 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
         float[] out = new float[Math.toIntExact(size())];
         toFloats(0, out, 0, out.length);
         return out;
+    }
+
+    /** An F32 tensor holding a copy of {@code values}, little-endian in a heap byte array (so any writer can copy it out). */
+    public static Tensor ofFloats(String name, long[] shape, float[] values) {
+        MemorySegment bytes = MemorySegment.ofArray(new byte[Math.multiplyExact(values.length, 4)]);
+        MemorySegment.copy(values, 0, bytes, F32_LE, 0, values.length);
+        return new Tensor(name, DType.F32, shape, bytes);
     }
 
     /** Same bytes under another name. */

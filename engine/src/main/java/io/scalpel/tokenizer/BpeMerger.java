@@ -11,6 +11,8 @@ import java.util.Arrays;
 final class BpeMerger {
     private final MergeTable merges;
 
+    MergeTable table() { return merges; }
+
     BpeMerger(MergeTable merges) {
         this.merges = merges;
     }

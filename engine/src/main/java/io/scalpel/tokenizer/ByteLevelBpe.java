@@ -133,6 +133,17 @@ public final class ByteLevelBpe implements Tokenizer {
 
     public PreTokenizer preTokenizer() { return preTokenizer; }
 
+    /** Whether a piece that is itself a token is taken whole, before merging (Llama 3's ignore_merges). */
+    public boolean wholePieceFirst() { return wholePieceFirst; }
+
+    /** The Unicode normal form applied first, or null. */
+    public Normalizer.Form normalForm() { return normalForm; }
+
+    /** Whether a space is prepended to each text run that lacks one. */
+    public boolean prefixSpace() { return prefixSpace; }
+
+    MergeTable mergeTable() { return merger.table(); }
+
     @Override public String toString() {
         return "ByteLevelBpe(" + vocab.size() + " tokens, bos " + bosId + ", eos " + eosId + ", " + preTokenizer + ")";
     }

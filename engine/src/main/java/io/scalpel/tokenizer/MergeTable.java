@@ -93,6 +93,19 @@ final class MergeTable {
 
     int size() { return size; }
 
+    /** One merge: adjacent ids {@code left}, {@code right} become {@code merged}, lower ranks first. */
+    record Merge(int left, int right, int rank, int merged) {}
+
+    /** Every merge, by rank, then by merged id, then by the left part's id (a fixed order for ties). */
+    List<Merge> merges() {
+        List<Merge> out = new java.util.ArrayList<>(size);
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] != EMPTY) out.add(new Merge((int) (keys[i] >>> 32), (int) keys[i], (int) (values[i] >>> 32), (int) values[i]));
+        }
+        out.sort(java.util.Comparator.comparingInt(Merge::rank).thenComparingInt(Merge::merged).thenComparingInt(Merge::left));
+        return out;
+    }
+
     /** {@code rank << 32 | mergedId} for the pair, or -1 when the pair does not merge. */
     long find(int left, int right) {
         long key = (long) left << 32 | (right & 0xFFFFFFFFL);

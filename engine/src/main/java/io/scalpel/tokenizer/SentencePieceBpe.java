@@ -175,6 +175,11 @@ public final class SentencePieceBpe implements Tokenizer {
 
     public Options options() { return options; }
 
+    /** Id of the unknown token, or -1. */
+    public int unkId() { return unkId; }
+
+    MergeTable mergeTable() { return merger.table(); }
+
     @Override public String toString() {
         return "SentencePieceBpe(" + vocab.size() + " tokens, bos " + bosId + ", eos " + eosId + ", " + options + ")";
     }

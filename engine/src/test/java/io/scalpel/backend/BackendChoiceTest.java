@@ -4,7 +4,9 @@ import io.scalpel.backend.BackendChoice.DeviceKind;
 import io.scalpel.backend.BackendChoice.DeviceRequest;
 import io.scalpel.backend.cpu.CpuBackend;
 import io.scalpel.backend.cuda.CudaAvailability;
+import io.scalpel.backend.cuda.CudaBackend;
 import io.scalpel.backend.cuda.CudaOptions;
+import io.scalpel.backend.cuda.driver.CudaDriverProvider;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,7 +26,8 @@ class BackendChoiceTest {
         assertEquals(new DeviceRequest(DeviceKind.CUDA, 0), DeviceRequest.parse("cuda"));
         assertEquals(new DeviceRequest(DeviceKind.CUDA, 2), DeviceRequest.parse("cuda:2"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceRequest.parse("tpu"));
-        assertEquals("--device must be auto, cpu, cuda or cuda:N; got 'tpu'", e.getMessage());
+        assertEquals("--device must be auto, cpu, cuda, cuda:N or emu; got 'tpu'", e.getMessage());
+        assertEquals(new DeviceRequest(DeviceKind.EMU, 0), DeviceRequest.parse("emu"));
         assertThrows(IllegalArgumentException.class, () -> DeviceRequest.parse("cuda:-1"));
         assertThrows(IllegalArgumentException.class, () -> DeviceRequest.parse("cuda:x"));
     }
@@ -78,5 +81,36 @@ class BackendChoiceTest {
             opened.backend().read(b, back);
             assertEquals(2f, back[1]);
         }
+    }
+
+    @Test
+    void emuRunsTheCudaBackendOnTheInterpreterOrSaysItIsMissing() {
+        boolean present = CudaDriverProvider.find(CudaDriverProvider.EMULATOR).isPresent();
+        if (!present) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> BackendChoice.open(DeviceRequest.parse("emu"), CudaOptions.defaults()));
+            assertEquals("--device emu: the PTX interpreter is not available in this build (no \"emu\" CudaDriverProvider on the class path)",
+                    e.getMessage());
+            return;
+        }
+        try (BackendChoice.Opened opened = BackendChoice.open(DeviceRequest.parse("emu"), CudaOptions.defaults())) {
+            assertTrue(opened.report().startsWith("device: emu ("), opened.report());
+            assertTrue(opened.backend() instanceof CudaBackend, opened.backend().name());
+            Buffer b = opened.backend().allocate(3);
+            opened.backend().write(b, new float[] {1, 2, 3});
+            float[] back = new float[3];
+            opened.backend().read(b, back);
+            assertEquals(2f, back[1]);
+        }
+    }
+
+    @Test
+    void emuDecisionReportsTheInterpretersDevice() {
+        CudaAvailability emu = new CudaAvailability(true, "Scalpel PTX interpreter, compute 9.0, driver 13.0", "Scalpel PTX interpreter", 13000, 1, 90);
+        BackendChoice.Decision d = BackendChoice.decide(DeviceRequest.parse("emu"), () -> emu);
+        assertEquals(DeviceKind.EMU, d.chosen());
+        assertEquals("device: emu (Scalpel PTX interpreter, compute 9.0, driver 13.0)", d.reason());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> BackendChoice.decide(DeviceRequest.parse("emu"), () -> NO_DRIVER));
+        assertTrue(e.getMessage().startsWith("--device emu: "), e.getMessage());
     }
 }

@@ -22,7 +22,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.*;
 
 class GgufReaderTest {
-    private static final int F32 = 0, F16 = 1, Q8_0 = 8, Q4_K = 12, BF16 = 30;
+    private static final int F32 = 0, F16 = 1, Q8_0 = 8, Q5_K = 13, BF16 = 30;
 
     @TempDir Path tmp;
 
@@ -104,7 +104,7 @@ class GgufReaderTest {
     }
 
     @Test
-    void q8_0IsDequantisedIntoTheCallersArena() {
+    void q8_0StaysAsStoredAndDecodesByTheBlockFormula() {
         // Two rows of 32 (one block each): scale 0.5 and -0.25, quants -128..127 spread.
         ByteBuffer blocks = ByteBuffer.allocate(2 * 34).order(ByteOrder.LITTLE_ENDIAN);
         float[] expected = new float[64];
@@ -123,9 +123,12 @@ class GgufReaderTest {
             assertEquals(GgmlType.Q8_0, gguf.tensorInfo("q").type());
             assertEquals(68, gguf.tensorInfo("q").byteSize());
             Tensor q = gguf.tensor("q", weights);
-            assertEquals(DType.F32, q.dtype());
+            assertEquals(DType.Q8_0, q.dtype());
             assertArrayEquals(new long[] {2, 32}, q.shape());
+            assertEquals(68, q.data().byteSize(), "kept in the file's encoding: memory is the file's size");
+            assertEquals(gguf.tensorInfo("q").offset(), q.data().address() - gguf.mapping().address(), "a slice of the mapping, not a copy");
             assertArrayEquals(expected, q.toFloatArray());
+            assertEquals(expected[33], q.getFloat(33));
         }
     }
 
@@ -170,12 +173,12 @@ class GgufReaderTest {
     @Test
     void unsupportedTypeOpensButFailsOnAccessNamingFileAndTensor() {
         Path file = new GgufTestWriter(3).meta("tokenizer.ggml.model", Value.string("llama"))
-                .tensor("blk.0.ffn_up.weight", Q4_K, new long[] {256, 1}, new byte[144]).write(tmp.resolve("q4k.gguf"));
+                .tensor("blk.0.ffn_up.weight", Q5_K, new long[] {256, 1}, new byte[176]).write(tmp.resolve("q5k.gguf"));
         try (Arena arena = Arena.ofConfined()) {
             GgufFile gguf = GgufReader.open(file, arena); // metadata (e.g. the tokenizer) stays usable
             assertEquals("llama", gguf.metadata().getString("tokenizer.ggml.model", null));
             CheckpointException e = assertThrows(CheckpointException.class, () -> gguf.tensor("blk.0.ffn_up.weight", arena));
-            assertOneLineNaming(e, file, "blk.0.ffn_up.weight", "Q4_K");
+            assertOneLineNaming(e, file, "blk.0.ffn_up.weight", "Q5_K");
             assertOneLineNaming(assertThrows(CheckpointException.class, () -> gguf.tensor("nope", arena)), file, "nope");
         }
     }

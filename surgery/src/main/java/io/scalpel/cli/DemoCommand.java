@@ -27,9 +27,10 @@ public final class DemoCommand implements Callable<Integer> {
     static final HubModel DEFAULT_MODEL = new HubModel("HuggingFaceTB/SmolLM2-135M-Instruct", "main");
 
     @Option(names = "--model", description = "Model path (default: download " + "HuggingFaceTB/SmolLM2-135M-Instruct" + ").") Path modelPath;
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda. Default ${DEFAULT-VALUE}.") String device;
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, cuda[:N] or emu (the CUDA backend on the PTX interpreter). Default ${DEFAULT-VALUE}.") String device;
     @Option(names = "--out", description = "Output directory (default: scalpel-demo-<time>).") Path out;
     @Option(names = "--verbose", description = "Print stack traces on errors, and the device lines.") boolean verbose;
+    @Mixin EditOptions edit;
     @Mixin SurgeryOptions surgery;
 
     @Override public Integer call() throws IOException {
@@ -46,7 +47,9 @@ public final class DemoCommand implements Callable<Integer> {
             m.device = device;
             m.verbose = verbose;
             System.err.println("scalpel demo: surgery on " + model + " with the built-in rude-vs-polite set; results in " + dir);
-            return SurgeryCommand.run(m, d, surgery, null, 20, null, null, "rude (avoid) vs polite (keep), built-in demo set", dir, 0);
+            EvaluationOptions e = new EvaluationOptions();
+            e.maxPrompts = 20;
+            return SurgeryCommand.run(m, d, edit, surgery, e, "rude (avoid) vs polite (keep), built-in demo set", dir, 0);
         } finally {
             io.scalpel.io.StagedDirectory.deleteRecursively(data);
             io.scalpel.io.StagedDirectory.removeHook(cleanup);

@@ -1,7 +1,7 @@
 package io.scalpel.cli;
 
 import io.scalpel.surgery.edit.GateCosines;
-import io.scalpel.surgery.evaluate.LexiconScorer;
+import io.scalpel.surgery.evaluate.ContinuationScorer;
 import io.scalpel.surgery.evaluate.ProbeScorer;
 import io.scalpel.surgery.evaluate.SurgeryEvaluator;
 import io.scalpel.surgery.patch.Patch;
@@ -32,10 +32,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--edit", required = true, description = "The patch to evaluate.") Path editFile;
     @Option(names = "--probe", required = true, description = "Probe that scores continuations (from 'scalpel probe').") Path probeFile;
     @Option(names = "--second-probe", description = "A second probe, e.g. trained on another layer.") Path secondProbeFile;
-    @Option(names = "--prompts", description = "Evaluation prompts, one per line (default: built-in).") Path prompts;
-    @Option(names = "--max-prompts", defaultValue = "40") int maxPrompts;
-    @Option(names = "--lexicon", description = "Keyword file.") Path lexicon;
-    @Option(names = "--perplexity-text", description = "Plain text for perplexity.") Path perplexityText;
+    @Mixin EvaluationOptions evaluation;
     @Option(names = "--new-tokens", defaultValue = "32") int newTokens;
     @Option(names = "--controls", defaultValue = "3") int controls;
     @Option(names = "--seed", defaultValue = "0") long seed;
@@ -47,8 +44,9 @@ public final class EvalCommand implements Callable<Integer> {
         Patch patch = PatchFile.read(editFile);
         Probe probe = Probe.load(probeFile);
         Probe second = secondProbeFile == null ? probe : Probe.load(secondProbeFile);
-        List<String> promptList = SurgeryDataOptions.prompts(prompts, maxPrompts);
-        LexiconScorer lex = lexicon == null ? null : LexiconScorer.read(lexicon);
+        evaluation.check();
+        List<String> promptList = evaluation.promptList(), klPrompts = evaluation.klPromptList();
+        Map<String, ContinuationScorer> extra = evaluation.scorers();
         try (LoadedModel m = LoadedModel.open(model, System.err)) {
             try {
                 patch.identity().checkCompatible(SurgeryPipeline.identity(m.checkpoint()));
@@ -56,18 +54,16 @@ public final class EvalCommand implements Callable<Integer> {
                 throw new UserInputException(editFile + ": " + ScalpelCommand.oneLine(e.getMessage()));
             }
             Tokenizer tok = Tokenizers.checked(Tokenizers.forModel(model), m.transformer().config().vocabSize(), model.model);
-            int[] ppl = perplexityText == null ? null : tok.encode(SurgeryCommand.readText(perplexityText), false);
-            Map<String, ProbeScorer> scorers = new LinkedHashMap<>();
+            int[] ppl = evaluation.perplexityTokens(tok);
+            Map<String, ContinuationScorer> scorers = new LinkedHashMap<>();
             scorers.put("probe P(avoid), layer " + probe.layer(), new ProbeScorer(m.transformer(), probe, maxTokens));
             if (second != probe) scorers.put("second probe P(avoid), layer " + second.layer(), new ProbeScorer(m.transformer(), second, maxTokens));
+            scorers.putAll(extra);
             var evaluator = new SurgeryEvaluator(m.transformer(), tok, m.surgeon(),
-                    new SurgeryEvaluator.Settings(newTokens, controls, seed, maxTokens, ppl, 128, 16));
-            var outcome = evaluator.run(promptList, patch.rows(), patch.direction(), patch.alpha(), scorers, lex);
+                    new SurgeryEvaluator.Settings(newTokens, controls, seed, maxTokens, ppl, 128, 16, evaluation.klTokens));
+            var outcome = evaluator.run(promptList, klPrompts, patch.rows(), patch.direction(), patch.alpha(), scorers);
             String primary = scorers.keySet().iterator().next();
-            List<ConditionScores> conds = new ArrayList<>();
-            for (var c : outcome.conditions()) {
-                conds.add(new ConditionScores(c.name(), outcome.scores().get(c.name()).get(primary), Math.exp(c.perplexityNll()), c.changedTokenShare()));
-            }
+            List<ConditionScores> conds = outcome.conditionScores(primary);
             long total = (long) m.transformer().config().layers() * m.transformer().config().hiddenDim();
             var result = new EvaluationResult(model.model.toString(), "patch " + editFile.getFileName(), primary, patch.size(), total,
                     patch.alpha(), patch.probeLayer(), probe.metadata(), conds.getFirst(), conds.get(1), conds.subList(2, conds.size()));

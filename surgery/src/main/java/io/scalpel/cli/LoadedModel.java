@@ -10,6 +10,9 @@ import io.scalpel.io.Checkpoint;
 import io.scalpel.model.Transformer;
 
 import io.scalpel.surgery.edit.Surgeon;
+import io.scalpel.surgery.lora.LoraAdapter;
+import io.scalpel.surgery.lora.LoraApplier;
+import io.scalpel.surgery.lora.LoraFiles;
 import io.scalpel.surgery.patch.ModelIdentity;
 import io.scalpel.surgery.patch.Patch;
 import io.scalpel.surgery.patch.PatchFile;
@@ -31,7 +34,7 @@ public record LoadedModel(Checkpoint checkpoint, Backend backend, Transformer tr
         Transformer transformer = null;
         try {
             backend = chooseBackend(o, ck, log);
-            log.println("scalpel: " + o.model.getFileName() + " on " + backend.name());
+            log.println("scalpel: " + o.model.getFileName() + " (" + ck.format().description() + ") on " + backend.name());
             transformer = new Transformer(ck.config(), ck.weights(), backend);
             LoadedModel m = new LoadedModel(ck, backend, transformer, new Surgeon(transformer));
             if (!patches.isEmpty()) {
@@ -47,6 +50,13 @@ public record LoadedModel(Checkpoint checkpoint, Backend backend, Transformer tr
                     m.surgeon().apply(patch.rows(), patch.direction(), patch.alpha());
                     System.err.printf("scalpel: applied patch %s (%d rows, alpha %s)%n", p, patch.size(), patch.alpha());
                 }
+            }
+            for (Path p : o.loras) {
+                LoraAdapter lora = LoraFiles.read(p, ck.config());
+                lora.checkFits(ck.config(), p);
+                LoraApplier.Applied applied = LoraApplier.apply(transformer, lora);
+                log.printf("scalpel: applied LoRA %s (r %d, scale %s, %d projections, %d rows)%n", p, lora.rank(), lora.scale(),
+                        lora.updates().size(), applied.rows());
             }
             return m;
         } catch (RuntimeException e) {

@@ -12,7 +12,7 @@ public final class ModelOptions {
     @Option(names = "--tokenizer", description = "Tokenizer file when it is not beside or inside the model (tokenizer.json, .gguf, tokenizer.bin).")
     Path tokenizer;
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda (auto: CUDA when a device and driver answer, else the CPU). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, cuda[:N] or emu (auto: CUDA when a device and driver answer, else the CPU; emu: the CUDA backend on the PTX interpreter). Default: ${DEFAULT-VALUE}.")
     String device = "auto";
 
     @Option(names = "--threads", description = "CPU worker threads, ≥ 1 (default: all cores).")
@@ -21,7 +21,11 @@ public final class ModelOptions {
     @Option(names = "--patch", description = "Apply a surgery patch (patch.safetensors) on load; repeatable, applied in order.")
     java.util.List<Path> patches = new java.util.ArrayList<>();
 
-    @Option(names = "--verbose", description = "Print stack traces on errors, and the device and patch lines.")
+    @Option(names = "--lora", description = "Apply a LoRA on load (a PEFT directory or adapter_model.safetensors, or a GGUF LoRA adapter), "
+            + "any rank, any of q/k/v/o/gate/up/down_proj, scaled by lora_alpha / r; repeatable, applied after the patches.")
+    java.util.List<Path> loras = new java.util.ArrayList<>();
+
+    @Option(names = "--verbose", description = "Print stack traces on errors, and the device lines.")
     boolean verbose;
 
     /** Checks what needs no file: run before anything is opened, so a typo fails in milliseconds. */

@@ -24,12 +24,13 @@ import java.util.concurrent.Callable;
 public final class ProbeCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
     @Mixin SurgeryDataOptions data;
+    @Mixin EditOptions edit;
     @Mixin SurgeryOptions surgery;
     @Option(names = "--out", required = true, description = "Probe file to write (must not exist).") Path out;
 
     @Override public Integer call() {
         if (Files.exists(out)) throw new UserInputException(out + ": exists; choose a new file (nothing was written)");
-        var o = surgery.toOptions(System.console() != null);
+        var o = surgery.toOptions(System.console() != null, edit);
         List<LabelledText> texts = data.read();
         try (LoadedModel m = LoadedModel.open(model, System.err)) {
             Tokenizer tok = Tokenizers.checked(Tokenizers.forModel(model), m.transformer().config().vocabSize(), model.model);

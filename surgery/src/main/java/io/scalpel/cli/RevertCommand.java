@@ -62,7 +62,7 @@ public final class RevertCommand implements Callable<Integer> {
                     if (baseGate.dtype() != gates.get(l).dtype() || baseGate.rows() != gates.get(l).rows() || baseGate.cols() != gates.get(l).cols()) {
                         throw new UserInputException(model.model + ": layer " + l + " gate_proj differs in dtype or shape from the base model's");
                     }
-                    long rowBytes = (long) baseGate.cols() * baseGate.dtype().bytes();
+                    long rowBytes = baseGate.dtype().rowBytes(baseGate.cols());
                     byte[] bits = new byte[Math.toIntExact(rowBytes * rows.length)];
                     for (int i = 0; i < rows.length; i++) {
                         java.lang.foreign.MemorySegment.copy(baseGate.data(), rows[i] * rowBytes,

@@ -1,7 +1,7 @@
 package io.scalpel.cli;
 
 import io.scalpel.surgery.data.LabelledText;
-import io.scalpel.surgery.evaluate.LexiconScorer;
+import io.scalpel.surgery.evaluate.ContinuationScorer;
 import io.scalpel.surgery.pipeline.SurgeryOutputs;
 import io.scalpel.surgery.pipeline.SurgeryPipeline;
 import io.scalpel.surgery.report.SurgeryReport;
@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** The main job: probe, select, edit and evaluate in one command; writes the patch and the report. */
@@ -22,33 +23,29 @@ import java.util.concurrent.Callable;
 public final class SurgeryCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
     @Mixin SurgeryDataOptions data;
+    @Mixin EditOptions edit;
     @Mixin SurgeryOptions surgery;
-    @Option(names = "--prompts", description = "Evaluation prompts, one per line (default: the project's built-in prompts).") Path prompts;
-    @Option(names = "--max-prompts", defaultValue = "40", description = "Evaluation prompts at most. Default ${DEFAULT-VALUE}.") int maxPrompts;
-    @Option(names = "--lexicon", description = "Keyword file: share of continuations containing one is reported.") Path lexicon;
-    @Option(names = "--perplexity-text", description = "Plain text for perplexity before/after (default: none).") Path perplexityText;
+    @Mixin EvaluationOptions evaluation;
     @Option(names = "--behaviour", defaultValue = "avoid-vs-keep", description = "Name of the behaviour, for the report.") String behaviour;
     @Option(names = "--out", required = true, description = "Output directory (must not exist).") Path out;
 
     @Override public Integer call() {
-        return run(model, data, surgery, prompts, maxPrompts, lexicon, perplexityText, behaviour, out, data.maxPerClass);
+        return run(model, data, edit, surgery, evaluation, behaviour, out, data.maxPerClass);
     }
 
-    static int run(ModelOptions model, SurgeryDataOptions data, SurgeryOptions surgery, Path prompts, int maxPrompts, Path lexicon,
-                   Path perplexityText, String behaviour, Path out, int maxPerClass) {
+    static int run(ModelOptions model, SurgeryDataOptions data, EditOptions edit, SurgeryOptions surgery, EvaluationOptions evaluation,
+                   String behaviour, Path out, int maxPerClass) {
         SurgeryOutputs.checkFresh(out);
+        evaluation.check();
         List<LabelledText> texts = data.read();
-        List<String> promptList = SurgeryDataOptions.prompts(prompts, maxPrompts);
-        LexiconScorer lex = lexicon == null ? null : LexiconScorer.read(lexicon);
-        SurgeryPipeline.Options options = surgery.toOptions(System.console() != null);
-        options = new SurgeryPipeline.Options(options.layer(), options.secondLayer(), options.maxTokens(), options.solver(), options.adam(),
-                options.validationShare(), options.seed(), options.topK(), options.alpha(), options.newTokens(), options.randomControls(),
-                maxPerClass, options.cache(), options.progress());
+        List<String> promptList = evaluation.promptList(), klPrompts = evaluation.klPromptList();
+        Map<String, ContinuationScorer> extra = evaluation.scorers();
+        SurgeryPipeline.Options options = surgery.toOptions(System.console() != null, edit).withSampling(maxPerClass, evaluation.klTokens);
         try (LoadedModel m = LoadedModel.open(model, System.err)) {
             Tokenizer tok = Tokenizers.checked(Tokenizers.forModel(model), m.transformer().config().vocabSize(), model.model);
-            int[] ppl = perplexityText == null ? null : tok.encode(readText(perplexityText), false);
+            int[] ppl = evaluation.perplexityTokens(tok);
             SurgeryPipeline.Result r = new SurgeryPipeline(m.checkpoint(), m.transformer(), tok, System.err)
-                    .run(behaviour, texts, promptList, lex, ppl, options);
+                    .run(behaviour, texts, promptList, klPrompts, extra, ppl, options);
             SurgeryReport.Written w = SurgeryOutputs.write(out, r);
             System.out.println(w.verdict().sentence());
             System.out.println("wrote " + out.resolve(SurgeryOutputs.PATCH) + ", " + w.markdown() + ", " + w.plot());

@@ -8,17 +8,8 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 
-/** The method's knobs, defaulting to the paper's values. */
+/** The method's knobs besides the edit's own (α, K, layer: {@link EditOptions}), defaulting to the paper's values. */
 public final class SurgeryOptions {
-    @Option(names = "--alpha", defaultValue = "1.08", description = "Edit strength α (paper: 1.08 detox, 1 jailbreak/attitude; negative pushes the other way). Default ${DEFAULT-VALUE}.")
-    float alpha;
-
-    @Option(names = "--top-k", description = "Gate rows to edit (default: the paper's share, 16384 of 352256 rows = 4.65%%).")
-    Integer topK;
-
-    @Option(names = "--layer", defaultValue = "-1", description = "Hidden-state index the probe reads: 0 = embeddings … L = after the final norm (default -1 = L, as the paper).")
-    int layer;
-
     @Option(names = "--second-layer", defaultValue = "-1", description = "Index of the second probe used only to score (default -1 = L/2).")
     int secondLayer;
 
@@ -36,9 +27,17 @@ public final class SurgeryOptions {
     @Option(names = "--cache", description = "Activation cache directory (default: ~/.cache/scalpel/activations).") Path cache;
     @Option(names = "--no-cache", description = "Do not read or write the activation cache.") boolean noCache;
 
-    SurgeryPipeline.Options toOptions(boolean progress) {
-        if (!Float.isFinite(alpha)) throw new UserInputException("--alpha must be a finite number, got " + alpha);
-        if (topK != null && topK < 1) throw new UserInputException("--top-k must be at least 1");
+    SurgeryPipeline.Options toOptions(boolean progress, EditOptions edit) {
+        edit.check();
+        return toOptions(progress, edit.layer, edit.topK, edit.alpha);
+    }
+
+    /** @param layer hidden-state index of the edit probe (-1 = L); the search passes each candidate's own later */
+    SurgeryPipeline.Options toOptions(boolean progress, int layer, Integer topK, float alpha) {
+        if (controls < 0) throw new UserInputException("--controls must be at least 0, got " + controls);
+        if (maxTokens < 1) throw new UserInputException("--max-tokens must be at least 1, got " + maxTokens);
+        if (newTokens < 1) throw new UserInputException("--new-tokens must be at least 1, got " + newTokens);
+        if (!(validationShare > 0 && validationShare < 1)) throw new UserInputException("--validation-share must be in (0, 1), got " + validationShare);
         ProbeSolver s;
         try {
             s = ProbeSolver.fromId(solver);
@@ -48,6 +47,6 @@ public final class SurgeryOptions {
         AdamProbeTrainer.Settings adam = AdamProbeTrainer.Settings.paper().withEpochs(epochs).withLearningRate(lr).withBatchSize(batch).withSeed(seed);
         ActivationCache c = noCache ? null : cache != null ? new ActivationCache(cache) : ActivationCache.userDefault();
         return new SurgeryPipeline.Options(layer, secondLayer, maxTokens, s, adam, validationShare, seed, topK, alpha,
-                newTokens, controls, 0, c, progress);
+                newTokens, controls, 0, c, progress, EvaluationOptions.DEFAULT_KL_TOKENS);
     }
 }

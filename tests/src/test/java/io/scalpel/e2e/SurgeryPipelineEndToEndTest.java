@@ -37,7 +37,8 @@ class SurgeryPipelineEndToEndTest {
 
     private static void assertHonestReport(Path out, Cli r) throws IOException {
         String report = Files.readString(out.resolve("report.md"));
-        for (String s : new String[]{"validation acc", "±", "mean NLL", "changed greedy tokens", "random direction 1", "rows per layer"}) {
+        for (String s : new String[]{"validation acc", "±", "mean NLL", "changed greedy tokens", "random direction 1", "rows per layer",
+                "KL(base ‖ ·)", " | 0 | — |"}) {
             assertTrue(report.contains(s), "report lacks '" + s + "'");
         }
         assertTrue(r.out().contains("No behavioural effect beyond random-direction controls"), r.out());

@@ -204,6 +204,10 @@ public final class CpuBackend implements Backend {
         check(vb, k);
         MemorySegment data = cw.writableData();
         DType dt = cw.dtype();
+        if (dt.isQuantized()) {
+            QuantRowUpdate.addToRows(data, dt, k, rows, vb.array(), vb.offset(), alpha, cw.rows());
+            return;
+        }
         for (int r : rows) {
             checkRow(cw, r);
             long base = (long) r * k;
@@ -216,7 +220,7 @@ public final class CpuBackend implements Backend {
 
     @Override public byte[] readRows(Weight w, int[] rows) {
         CpuWeight cw = CpuWeight.of(w);
-        long rowBytes = (long) cw.cols() * cw.dtype().bytes();
+        long rowBytes = cw.dtype().rowBytes(cw.cols());
         byte[] out = new byte[Math.toIntExact(rowBytes * rows.length)];
         MemorySegment dst = MemorySegment.ofArray(out);
         for (int i = 0; i < rows.length; i++) {
@@ -228,7 +232,7 @@ public final class CpuBackend implements Backend {
 
     @Override public void writeRows(Weight w, int[] rows, byte[] bits) {
         CpuWeight cw = CpuWeight.of(w);
-        long rowBytes = (long) cw.cols() * cw.dtype().bytes();
+        long rowBytes = cw.dtype().rowBytes(cw.cols());
         if (bits.length != rowBytes * rows.length) {
             throw new IllegalArgumentException("writeRows: " + bits.length + " bytes for " + rows.length + " rows of " + rowBytes);
         }

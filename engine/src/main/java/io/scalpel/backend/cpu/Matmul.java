@@ -51,7 +51,8 @@ final class Matmul implements WorkerPool.RangeTask {
 
     @Override public void run(int from, int to, int worker) {
         if (rows == 1) {
-            RowDot.rows(w, dtype, from, to, k, x, xOff, out, outOff);
+            if (dtype.isQuantized()) QuantRowDot.rows(w, dtype, from, to, k, x, xOff, out, outOff);
+            else RowDot.rows(w, dtype, from, to, k, x, xOff, out, outOff);
             return;
         }
         float[] block = scratch[worker];

@@ -38,6 +38,7 @@ final class RmsNorm {
                 case BF16 -> scaleBf16(oa, oo, xa, xo, inv, gamma, dim);
                 case F16 -> scaleF16(oa, oo, xa, xo, inv, gamma, dim);
                 case I32 -> throw new IllegalArgumentException("I32 norm gains");
+                case Q8_0, Q4_0, Q4_K, Q6_K -> throw new IllegalArgumentException(dtype + " norm gains (norms are stored F32)");
             };
             for (; i < dim; i++) oa[oo + i] = xa[xo + i] * inv * Widen.scalar(gamma, dtype, 0, i);
         }

@@ -152,6 +152,7 @@ final class RowDot {
                 yield racc;
             }
             case I32 -> throw new IllegalArgumentException("I32 weights have no float rows");
+            case Q8_0, Q4_0, Q4_K, Q6_K -> throw new IllegalArgumentException(dtype + " rows go through QuantRowDot");
         };
         return tail(sum, w, dtype, row, k, i, x, xOff);
     }

@@ -55,11 +55,16 @@ final class Widen {
             case BF16 -> Float.intBitsToFloat((w.get(Tensor.I16_LE, off + 2L * i) & 0xFFFF) << 16);
             case F16 -> Float.float16ToFloat(w.get(Tensor.I16_LE, off + 2L * i));
             case I32 -> throw new IllegalArgumentException("I32 weights have no float rows");
+            case Q8_0, Q4_0, Q4_K, Q6_K -> throw new IllegalArgumentException(dtype + " weights are read in whole blocks");
         };
     }
 
     /** Widens stored row {@code row} of a [rows, k] weight into {@code dst[dstOff .. dstOff+k)}. */
     static void row(MemorySegment w, DType dtype, long row, int k, float[] dst, int dstOff) {
+        if (dtype.isQuantized()) {
+            QuantWiden.row(w, dtype, row, k, dst, dstOff);
+            return;
+        }
         long off = row * k * dtype.bytes();
         int L = F.length(), i = 0;
         switch (dtype) {
@@ -73,6 +78,7 @@ final class Widen {
                 for (; i < k; i++) dst[dstOff + i] = scalar(w, dtype, off, i);
             }
             case I32 -> throw new IllegalArgumentException("I32 weights have no float rows");
+            case Q8_0, Q4_0, Q4_K, Q6_K -> throw new IllegalStateException("unreachable: quantized rows handled above");
         }
     }
 }

@@ -1,7 +1,8 @@
 package io.scalpel.backend.cuda;
 
+import io.scalpel.backend.cuda.driver.CudaFailure;
+import io.scalpel.backend.cuda.driver.JcudaDriver;
 import jcuda.Pointer;
-import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUstream;
 import jcuda.jcublas.JCublas2;
 import jcuda.jcublas.cublasHandle;
@@ -59,9 +60,9 @@ final class CublasGemm implements AutoCloseable {
      * {@code out[m, n] = x[m, k] · Wᵀ}, W [n, k] F32, all row-major. cuBLAS is column-major, where these
      * buffers read as outᵀ [n, m], xᵀ [k, m] and Wᵀ [k, n]; so outᵀ = (Wᵀ)ᵀ · xᵀ = op_T(W as [k, n]) · xᵀ.
      */
-    void sgemm(CUdeviceptr out, CUdeviceptr x, CUdeviceptr w, int m, int n, int k) {
+    void sgemm(long out, long x, long w, int m, int n, int k) {
         check(JCublas2.cublasSgemm(handle, cublasOperation.CUBLAS_OP_T, cublasOperation.CUBLAS_OP_N, n, m, k,
-                Pointer.to(new float[] {1f}), w, k, x, k, Pointer.to(new float[] {0f}), out, n),
+                Pointer.to(new float[] {1f}), JcudaDriver.pointer(w), k, JcudaDriver.pointer(x), k, Pointer.to(new float[] {0f}), JcudaDriver.pointer(out), n),
                 "cublasSgemm m=" + m + " n=" + n + " k=" + k);
     }
 

@@ -1,13 +1,14 @@
 package io.scalpel.backend.cuda;
 
+import io.scalpel.backend.cuda.driver.CudaDriver;
+import io.scalpel.backend.cuda.driver.CudaError;
+import io.scalpel.backend.cuda.driver.CudaFailure;
+import io.scalpel.backend.cuda.driver.DeviceAttribute;
+import io.scalpel.backend.cuda.driver.JcudaDriver;
 import io.scalpel.kernels.PtxIsa;
 import io.scalpel.kernels.PtxModule;
-import jcuda.driver.CUdevice;
-import jcuda.driver.CUdevice_attribute;
-import jcuda.driver.CUresult;
-import jcuda.driver.JCudaDriver;
 
-import java.nio.charset.StandardCharsets;
+
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -21,10 +22,10 @@ import java.util.regex.Pattern;
  *
  * @param usable          a device answered, its driver loads the shipped PTX, and it has compute capability 8.0+
  * @param reason          one line: why not usable, or what was found ("NVIDIA H100 80GB HBM3, compute 9.0, driver CUDA 13.0")
- * @param deviceName      device 0's name, or "" when none answered
+ * @param deviceName      the probed device's name, or "" when none answered
  * @param driverVersion   cuDriverGetVersion (1000*major + 10*minor), 0 when unknown
  * @param deviceCount     devices the driver sees
- * @param computeCapability major*10 + minor of device 0, 0 when unknown
+ * @param computeCapability major*10 + minor of the probed device, 0 when unknown
  */
 public record CudaAvailability(boolean usable, String reason, String deviceName, int driverVersion, int deviceCount,
                                int computeCapability) {
@@ -34,37 +35,46 @@ public record CudaAvailability(boolean usable, String reason, String deviceName,
 
     private static final Pattern MISSING_LIBRARY = Pattern.compile("([\\w.+-]+\\.so(?:\\.\\d+)*): cannot open shared object file");
 
-    /** The answer for this JVM, computed on first use. */
+    /** The answer for device 0 through JCuda, computed once per JVM on first use. */
     public static CudaAvailability probe() { return Holder.ANSWER; }
 
-    /** Lazily-initialised holder: the JVM runs {@link #detect()} once, on first access, thread-safely. */
+    /**
+     * The answer for device {@code ordinal} of {@code driver}: the device asked for is the one whose compute
+     * capability is judged. Through JCuda, device 0's answer is {@link #probe()}'s (kept: a failed native load
+     * can only be described on the first touch).
+     */
+    public static CudaAvailability probe(CudaDriver driver, int ordinal) {
+        if (driver instanceof JcudaDriver && ordinal == 0) return probe();
+        return detect(driver, ordinal);
+    }
+
+    /** Lazily-initialised holder: the JVM runs {@link #detect} once, on first access, thread-safely. */
     private static final class Holder {
-        static final CudaAvailability ANSWER = detect();
+        static final CudaAvailability ANSWER = detect(new JcudaDriver(), 0);
     }
 
     static CudaAvailability unusable(String reason) {
         return new CudaAvailability(false, reason, "", 0, 0, 0);
     }
 
-    private static CudaAvailability detect() {
+    private static CudaAvailability detect(CudaDriver driver, int ordinal) {
         try {
-            int init = JCudaDriver.cuInit(0);
-            if (init == CUresult.CUDA_ERROR_NO_DEVICE) return unusable("no CUDA device (the driver loaded but cuInit found none)");
-            if (init != CUresult.CUDA_SUCCESS) return unusable("no CUDA device (cuInit failed: " + CuResults.name(init) + ")");
-            int[] value = new int[1];
-            CuResults.check(JCudaDriver.cuDriverGetVersion(value), "cuDriverGetVersion");
-            int driver = value[0];
-            CuResults.check(JCudaDriver.cuDeviceGetCount(value), "cuDeviceGetCount");
-            int count = value[0];
-            if (count == 0) return new CudaAvailability(false, "no CUDA device (driver " + cudaVersion(driver) + " sees none)", "", driver, 0, 0);
-            CUdevice device = new CUdevice();
-            CuResults.check(JCudaDriver.cuDeviceGet(device, 0), "cuDeviceGet(0)");
-            String name = deviceName(device);
-            CuResults.check(JCudaDriver.cuDeviceGetAttribute(value, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device), "compute capability");
-            int major = value[0];
-            CuResults.check(JCudaDriver.cuDeviceGetAttribute(value, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device), "compute capability");
-            int capability = major * 10 + value[0];
-            return judge(name, driver, count, capability, PtxModule.MATVEC.load().isa());
+            try {
+                driver.init();
+            } catch (CudaFailure e) {
+                if (e.result() == CudaError.NO_DEVICE.code()) return unusable("no CUDA device (the driver loaded but cuInit found none)");
+                return unusable("no CUDA device (" + e.getMessage() + ")");
+            }
+            int driverVersion = driver.driverVersion();
+            int count = driver.deviceCount();
+            if (count == 0) return new CudaAvailability(false, "no CUDA device (driver " + cudaVersion(driverVersion) + " sees none)", "", driverVersion, 0, 0);
+            if (ordinal >= count) {
+                return new CudaAvailability(false, "CUDA device " + ordinal + " requested; the driver sees " + count, "", driverVersion, count, 0);
+            }
+            String name = driver.deviceName(ordinal);
+            int capability = driver.deviceAttribute(ordinal, DeviceAttribute.COMPUTE_CAPABILITY_MAJOR) * 10
+                    + driver.deviceAttribute(ordinal, DeviceAttribute.COMPUTE_CAPABILITY_MINOR);
+            return judge(name, driverVersion, count, capability, PtxModule.MATVEC.load().isa());
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
             return fromLinkageError(e);
         } catch (CudaFailure e) {
@@ -113,13 +123,5 @@ public record CudaAvailability(boolean usable, String reason, String deviceName,
     private static String firstLine(String s) {
         String line = s.lines().findFirst().orElse("").strip();
         return line.length() > 160 ? line.substring(0, 157) + "..." : line;
-    }
-
-    private static String deviceName(CUdevice device) {
-        byte[] name = new byte[256];
-        CuResults.check(JCudaDriver.cuDeviceGetName(name, name.length, device), "cuDeviceGetName");
-        int end = 0;
-        while (end < name.length && name[end] != 0) end++;
-        return new String(name, 0, end, StandardCharsets.UTF_8);
     }
 }

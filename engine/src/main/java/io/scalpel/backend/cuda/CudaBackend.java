@@ -5,8 +5,11 @@ import io.scalpel.backend.Buffer;
 import io.scalpel.backend.Weight;
 import io.scalpel.tensor.DType;
 import io.scalpel.tensor.Tensor;
-import jcuda.driver.CUdeviceptr;
-import jcuda.driver.JCudaDriver;
+import io.scalpel.backend.cuda.driver.CudaDriver;
+import io.scalpel.backend.cuda.driver.CudaFailure;
+import io.scalpel.backend.cuda.driver.JcudaDriver;
+import io.scalpel.backend.cuda.driver.KernelArgs;
+import io.scalpel.backend.cuda.driver.MemoryInfo;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -29,6 +32,7 @@ public final class CudaBackend implements Backend {
 
     private final CudaOptions options;
     private final CudaAvailability availability;
+    private final CudaDriver driver;
     private final CudaContext context;
     private final DeviceAllocations allocations;
     private final KernelLibrary kernels;
@@ -38,47 +42,74 @@ public final class CudaBackend implements Backend {
     private final DeviceScratch reduction;
     private final DeviceScratch packedRows;
     private final CublasGemm cublas;
+    /** One reusable argument list per kernel (by ordinal): a launch fills it in place and allocates nothing. */
+    private final KernelArgs[] argumentLists;
     private final List<String> notes = new ArrayList<>();
     private boolean closed;
 
-    private CudaBackend(CudaOptions options, CudaAvailability availability, CudaContext context) {
+    private CudaBackend(CudaOptions options, CudaAvailability availability, CudaContext context, DeviceAllocations allocations,
+                        KernelLibrary kernels, PinnedStaging staging, CublasGemm cublas, List<String> notes) {
         this.options = options;
         this.availability = availability;
+        this.driver = context.driver();
         this.context = context;
-        this.allocations = new DeviceAllocations(context);
-        this.kernels = KernelLibrary.load(context, availability.driverVersion(), options.checkEachLaunch());
-        this.staging = PinnedStaging.allocate(STAGING_BYTES);
+        this.allocations = allocations;
+        this.kernels = kernels;
+        this.staging = staging;
         this.rowIds = new DeviceScratch(allocations, "row ids / token ids");
         this.attentionPartials = new DeviceScratch(allocations, "attention split partials");
         this.reduction = new DeviceScratch(allocations, "argmax partials and result");
         this.packedRows = new DeviceScratch(allocations, "packed rows for readRows/writeRows");
-        CublasGemm gemm = null;
-        if (options.prefillMatmul() == MatmulVariant.CUBLAS) {
-            gemm = CublasGemm.open(context.stream());
-            if (gemm == null) {
-                String note = CublasGemm.library().reason() + ": matrix products use the hand-written kernels";
-                notes.add(note);
-                System.err.println("scalpel: " + note);
-            }
-        }
-        this.cublas = gemm;
+        this.cublas = cublas;
+        this.notes.addAll(notes);
+        CudaKernel[] all = CudaKernel.values();
+        this.argumentLists = new KernelArgs[all.length];
+        for (CudaKernel k : all) argumentLists[k.ordinal()] = KernelArgs.of(k.signature());
     }
 
     /**
-     * Opens device {@code options.device()}. Fails with the probe's one-line reason where CUDA is not
-     * usable; callers that want a fallback use {@link io.scalpel.backend.BackendChoice}.
+     * Opens device {@code options.device()} through the real driver (JCuda). Fails with the probe's one-line
+     * reason where CUDA is not usable; callers that want a fallback use {@link io.scalpel.backend.BackendChoice}.
      */
-    public static CudaBackend open(CudaOptions options) {
-        CudaAvailability availability = CudaAvailability.probe();
+    public static CudaBackend open(CudaOptions options) { return open(new JcudaDriver(), options); }
+
+    /**
+     * Opens device {@code options.device()} of {@code driver} (the real one, or the PTX interpreter's). The
+     * requested device's compute capability is the one checked. Whatever was set up before a failure
+     * (context, stream, modules, pinned memory) is released before the failure is thrown.
+     */
+    public static CudaBackend open(CudaDriver driver, CudaOptions options) {
+        CudaAvailability availability = CudaAvailability.probe(driver, options.device());
         if (!availability.usable()) throw new IllegalStateException(availability.reason());
-        if (options.device() >= availability.deviceCount()) {
-            throw new IllegalArgumentException("CUDA device " + options.device() + " requested; the driver sees " + availability.deviceCount());
-        }
-        CudaContext context = CudaContext.open(options.device());
+        CudaContext context = CudaContext.open(driver, options.device());
+        DeviceAllocations allocations = null;
+        KernelLibrary kernels = null;
+        PinnedStaging staging = null;
         try {
-            return new CudaBackend(options, availability, context);
+            allocations = new DeviceAllocations(context);
+            kernels = KernelLibrary.load(context, availability.driverVersion(), options.checkEachLaunch());
+            staging = PinnedStaging.allocate(driver, STAGING_BYTES);
+            List<String> notes = new ArrayList<>();
+            CublasGemm gemm = null;
+            if (options.prefillMatmul() == MatmulVariant.CUBLAS) {
+                gemm = driver instanceof JcudaDriver ? CublasGemm.open(JcudaDriver.nativeStream(context.stream())) : null;
+                if (gemm == null) {
+                    String reason = driver instanceof JcudaDriver ? CublasGemm.library().reason() : "cuBLAS needs the real CUDA driver";
+                    String note = reason + ": matrix products use the hand-written kernels";
+                    notes.add(note);
+                    System.err.println("scalpel: " + note);
+                }
+            }
+            return new CudaBackend(options, availability, context, allocations, kernels, staging, gemm, notes);
         } catch (RuntimeException | Error e) {
-            context.close();
+            for (AutoCloseable held : new AutoCloseable[] {staging, kernels, allocations, context}) {
+                if (held == null) continue;
+                try {
+                    held.close();
+                } catch (Exception cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+            }
             throw e;
         }
     }
@@ -101,14 +132,14 @@ public final class CudaBackend implements Backend {
     /** Waits for every queued operation. */
     public void synchronize() {
         context.bind();
-        context.synchronize(kernels.lastLaunch());
+        context.synchronize(kernels.lastLaunchDescription());
     }
 
     /** Whether {@code neededBytes} fit in the device's free memory, as a one-line message. */
     public MemoryFit memoryFit(long neededBytes) {
         context.bind();
-        long[] info = context.memoryInfo();
-        return new MemoryFit(neededBytes, info[0], info[1], MemoryFit.DEFAULT_HEADROOM, context.deviceName());
+        MemoryInfo info = context.memoryInfo();
+        return new MemoryFit(neededBytes, info.free(), info.total(), MemoryFit.DEFAULT_HEADROOM, context.deviceName());
     }
 
     /** Device memory this backend has allocated and not yet freed (weights, buffers, scratch). */
@@ -118,6 +149,10 @@ public final class CudaBackend implements Backend {
 
     @Override public Weight upload(Tensor tensor) {
         if (!tensor.dtype().isFloat()) throw new IllegalArgumentException("cannot upload non-float tensor " + tensor);
+        if (tensor.dtype().isQuantized()) {
+            throw new IllegalArgumentException("tensor " + tensor.name() + " is " + tensor.dtype()
+                    + ": the CUDA backend has no kernels for quantized weights yet; run with --backend cpu");
+        }
         context.bind();
         DType resident = options.castF32().residentType(tensor.dtype());
         int rows = tensor.rank() == 1 ? 1 : tensor.rows();
@@ -141,7 +176,12 @@ public final class CudaBackend implements Backend {
         if (length < 0) throw new IllegalArgumentException("negative buffer length " + length);
         context.bind();
         DeviceMemory memory = allocations.allocate(length * Float.BYTES, "buffer of " + length + " floats");
-        CuResults.check(JCudaDriver.cuMemsetD32Async(memory.at(0), 0, Math.max(length, 1), context.stream()), "zeroing a new buffer");
+        try {
+            driver.memsetD32(memory.at(0), 0, Math.max(length, 1), context.stream());
+        } catch (CudaFailure e) {
+            memory.close();
+            throw e.during("zeroing a new buffer of " + length + " floats");
+        }
         return CudaBuffer.owning(memory, length);
     }
 
@@ -165,8 +205,11 @@ public final class CudaBackend implements Backend {
         need(s, n, "copy source");
         if (n == 0) return;
         context.bind();
-        CuResults.check(JCudaDriver.cuMemcpyDtoDAsync(d.pointer(), s.pointer(), n * Float.BYTES, context.stream()),
-                () -> "cuMemcpyDtoDAsync of " + n + " floats");
+        try {
+            driver.copyDeviceToDevice(d.pointer(), s.pointer(), n * Float.BYTES, context.stream());
+        } catch (CudaFailure e) {
+            throw e.during("device-to-device copy of " + n + " floats");
+        }
     }
 
     // ---- forward pass ----------------------------------------------------------------------------
@@ -180,10 +223,10 @@ public final class CudaBackend implements Backend {
         need(o, (long) tokens.length * t.cols(), "embed output");
         if (tokens.length == 0) return;
         context.bind();
-        CUdeviceptr ids = uploadInts(tokens);
+        long ids = uploadInts(tokens);
         launch(LaunchShapes.rowsByColumns(tokens.length, t.cols()),
-                KernelArgs.of(CudaKernel.byDType(t.dtype(), CudaKernel.EMBED_F32, CudaKernel.EMBED_F16, CudaKernel.EMBED_BF16))
-                        .pointer("out", o.pointer()).pointer("table " + t.name(), t.pointer()).pointer("tokens", ids)
+                args(CudaKernel.byDType(t.dtype(), CudaKernel.EMBED_F32, CudaKernel.EMBED_F16, CudaKernel.EMBED_BF16))
+                        .pointer("out", o.pointer()).pointer("table", t.pointer()).pointer("tokens", ids)
                         .int32("count", tokens.length).int32("vocab", t.rows()).int32("dim", t.cols()));
     }
 
@@ -196,8 +239,8 @@ public final class CudaBackend implements Backend {
         if (rows == 0 || dim == 0) return;
         context.bind();
         launch(LaunchShapes.rowPerBlock(rows),
-                KernelArgs.of(CudaKernel.byDType(g.dtype(), CudaKernel.RMSNORM_F32, CudaKernel.RMSNORM_F16, CudaKernel.RMSNORM_BF16))
-                        .pointer("out", o.pointer()).pointer("x", xi.pointer()).pointer("gamma " + g.name(), g.pointer())
+                args(CudaKernel.byDType(g.dtype(), CudaKernel.RMSNORM_F32, CudaKernel.RMSNORM_F16, CudaKernel.RMSNORM_BF16))
+                        .pointer("out", o.pointer()).pointer("x", xi.pointer()).pointer("gamma", g.pointer())
                         .int32("rows", rows).int32("dim", dim).float32("eps", eps));
     }
 
@@ -251,8 +294,8 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    private static KernelArgs matmulArgs(CudaKernel kernel, CudaBuffer o, CudaBuffer xi, CudaWeight w, int rows) {
-        return KernelArgs.of(kernel).pointer("out", o.pointer()).pointer("x", xi.pointer()).pointer("w " + w.name(), w.pointer())
+    private KernelArgs matmulArgs(CudaKernel kernel, CudaBuffer o, CudaBuffer xi, CudaWeight w, int rows) {
+        return args(kernel).pointer("out", o.pointer()).pointer("x", xi.pointer()).pointer("w", w.pointer())
                 .int32("rows", rows).int32("n", w.rows()).int32("k", w.cols());
     }
 
@@ -264,8 +307,8 @@ public final class CudaBackend implements Backend {
         if (rows == 0 || cols == 0) return;
         context.bind();
         launch(LaunchShapes.elementwise((long) rows * cols),
-                KernelArgs.of(CudaKernel.byDType(b.dtype(), CudaKernel.ADD_BIAS_F32, CudaKernel.ADD_BIAS_F16, CudaKernel.ADD_BIAS_BF16))
-                        .pointer("x", xi.pointer()).pointer("bias " + b.name(), b.pointer()).int32("rows", rows).int32("cols", cols));
+                args(CudaKernel.byDType(b.dtype(), CudaKernel.ADD_BIAS_F32, CudaKernel.ADD_BIAS_F16, CudaKernel.ADD_BIAS_BF16))
+                        .pointer("x", xi.pointer()).pointer("bias", b.pointer()).int32("rows", rows).int32("cols", cols));
     }
 
     @Override public void rope(Buffer x, int rows, int heads, int headDim, int pos0, Buffer cos, Buffer sin) {
@@ -279,7 +322,7 @@ public final class CudaBackend implements Backend {
         int maxPositions = Math.toIntExact(Math.min(c.length(), s.length()) / half);
         context.bind();
         launch(LaunchShapes.elementwise((long) rows * heads * half),
-                KernelArgs.of(CudaKernel.ROPE_ROTATE_HALF).pointer("x", xi.pointer()).pointer("cos", c.pointer()).pointer("sin", s.pointer())
+                args(CudaKernel.ROPE_ROTATE_HALF).pointer("x", xi.pointer()).pointer("cos", c.pointer()).pointer("sin", s.pointer())
                         .int32("rows", rows).int32("heads", heads).int32("headDim", headDim).int32("pos0", pos0).int32("maxPositions", maxPositions));
     }
 
@@ -300,17 +343,17 @@ public final class CudaBackend implements Backend {
         if (rows < LaunchShapes.PREFILL_MIN_ROWS) {
             LaunchShapes.DecodeAttention plan = LaunchShapes.decodeAttention(rows, heads, pos0 + rows, context.multiprocessors());
             long outputs = plan.partialOutputs(rows, heads, headDim), stats = plan.partialStats(rows, heads);
-            CUdeviceptr partialO = attentionPartials.atLeast((outputs + stats) * Float.BYTES);
-            CUdeviceptr partialMl = partialO.withByteOffset(outputs * Float.BYTES);
-            launch(plan.split(), KernelArgs.of(CudaKernel.ATTENTION_DECODE_SPLIT).pointer("partialO", partialO).pointer("partialMl", partialMl)
+            long partialO = attentionPartials.atLeast((outputs + stats) * Float.BYTES);
+            long partialMl = partialO + (outputs * Float.BYTES);
+            launch(plan.split(), args(CudaKernel.ATTENTION_DECODE_SPLIT).pointer("partialO", partialO).pointer("partialMl", partialMl)
                     .pointer("q", qi.pointer()).pointer("kCache", k.pointer()).pointer("vCache", v.pointer())
                     .int32("rows", rows).int32("pos0", pos0).int32("heads", heads).int32("kvHeads", kvHeads).int32("headDim", headDim)
                     .int32("splits", plan.splits()).int32("chunk", plan.chunk()).float32("scale", scale));
-            launch(plan.combine(), KernelArgs.of(CudaKernel.ATTENTION_DECODE_COMBINE).pointer("out", o.pointer())
+            launch(plan.combine(), args(CudaKernel.ATTENTION_DECODE_COMBINE).pointer("out", o.pointer())
                     .pointer("partialO", partialO).pointer("partialMl", partialMl)
                     .int32("rows", rows).int32("heads", heads).int32("headDim", headDim).int32("splits", plan.splits()));
         } else {
-            launch(LaunchShapes.prefillAttention(rows, heads, headDim), KernelArgs.of(CudaKernel.ATTENTION_PREFILL_FLASH)
+            launch(LaunchShapes.prefillAttention(rows, heads, headDim), args(CudaKernel.ATTENTION_PREFILL_FLASH)
                     .pointer("out", o.pointer()).pointer("q", qi.pointer()).pointer("kCache", k.pointer()).pointer("vCache", v.pointer())
                     .int32("rows", rows).int32("pos0", pos0).int32("heads", heads).int32("kvHeads", kvHeads).int32("headDim", headDim)
                     .float32("scale", scale));
@@ -323,7 +366,7 @@ public final class CudaBackend implements Backend {
         need(u, n, "swiglu up");
         if (n == 0) return;
         context.bind();
-        launch(LaunchShapes.elementwise(n), KernelArgs.of(CudaKernel.SWIGLU).pointer("gate", g.pointer()).pointer("up", u.pointer()).int64("n", n));
+        launch(LaunchShapes.elementwise(n), args(CudaKernel.SWIGLU).pointer("gate", g.pointer()).pointer("up", u.pointer()).int64("n", n));
     }
 
     @Override public void add(Buffer x, Buffer y, long n) {
@@ -332,7 +375,7 @@ public final class CudaBackend implements Backend {
         need(b, n, "add source");
         if (n == 0) return;
         context.bind();
-        launch(LaunchShapes.elementwise(n), KernelArgs.of(CudaKernel.ADD).pointer("x", a.pointer()).pointer("y", b.pointer()).int64("n", n));
+        launch(LaunchShapes.elementwise(n), args(CudaKernel.ADD).pointer("x", a.pointer()).pointer("y", b.pointer()).int64("n", n));
     }
 
     @Override public int argmax(Buffer x, int n) {
@@ -342,11 +385,11 @@ public final class CudaBackend implements Backend {
         context.bind();
         int partials = LaunchShapes.argmaxPartials(n);
         // Layout: [result int][pad to 16][partial values: partials floats][partial indices: partials ints]
-        CUdeviceptr base = reduction.atLeast(16 + 8L * partials);
-        CUdeviceptr values = base.withByteOffset(16), indices = base.withByteOffset(16 + 4L * partials);
-        launch(LaunchShapes.argmaxPartial(n), KernelArgs.of(CudaKernel.ARGMAX_PARTIAL)
+        long base = reduction.atLeast(16 + 8L * partials);
+        long values = base + (16), indices = base + (16 + 4L * partials);
+        launch(LaunchShapes.argmaxPartial(n), args(CudaKernel.ARGMAX_PARTIAL)
                 .pointer("partialValues", values).pointer("partialIndices", indices).pointer("x", b.pointer()).int32("n", n));
-        launch(LaunchShapes.argmaxFinal(), KernelArgs.of(CudaKernel.ARGMAX_FINAL)
+        launch(LaunchShapes.argmaxFinal(), args(CudaKernel.ARGMAX_FINAL)
                 .pointer("result", base).pointer("partialValues", values).pointer("partialIndices", indices).int32("partials", partials));
         return readInt(base);
     }
@@ -357,8 +400,8 @@ public final class CudaBackend implements Backend {
         need(b, n, "sample");
         if (n <= 0) throw new IllegalArgumentException("sampling from " + n + " logits");
         context.bind();
-        CUdeviceptr result = reduction.atLeast(16);
-        launch(LaunchShapes.sample(), KernelArgs.of(CudaKernel.SAMPLE_TOP_K_TOP_P).pointer("result", result).pointer("logits", b.pointer())
+        long result = reduction.atLeast(16);
+        launch(LaunchShapes.sample(), args(CudaKernel.SAMPLE_TOP_K_TOP_P).pointer("result", result).pointer("logits", b.pointer())
                 .int32("n", n).float32("temperature", temperature).int32("topK", topK).float32("topP", topP).float64("uniform", uniform));
         return readInt(result);
     }
@@ -373,8 +416,8 @@ public final class CudaBackend implements Backend {
         if (cw.rows() == 0) return;
         context.bind();
         launch(LaunchShapes.warpPerRow(cw.rows(), 1),
-                KernelArgs.of(CudaKernel.byDType(cw.dtype(), CudaKernel.ROW_COSINES_F32, CudaKernel.ROW_COSINES_F16, CudaKernel.ROW_COSINES_BF16))
-                        .pointer("out", o.pointer()).pointer("w " + cw.name(), cw.pointer()).pointer("v", vb.pointer())
+                args(CudaKernel.byDType(cw.dtype(), CudaKernel.ROW_COSINES_F32, CudaKernel.ROW_COSINES_F16, CudaKernel.ROW_COSINES_BF16))
+                        .pointer("out", o.pointer()).pointer("w", cw.pointer()).pointer("v", vb.pointer())
                         .int32("rows", cw.rows()).int32("cols", cw.cols()));
     }
 
@@ -388,9 +431,9 @@ public final class CudaBackend implements Backend {
         CudaKernel kernel = CudaKernel.byDType(cw.dtype(), CudaKernel.ADD_TO_ROWS_F32, CudaKernel.ADD_TO_ROWS_F16, CudaKernel.ADD_TO_ROWS_BF16);
         // A row listed k times is edited k times, in order, as on the CPU: one launch per round of distinct rows.
         for (int[] round : distinctRounds(rows)) {
-            CUdeviceptr ids = uploadInts(round);
-            launch(LaunchShapes.rowsByColumns(round.length, cw.cols()), KernelArgs.of(kernel)
-                    .pointer("w " + cw.name(), cw.pointer()).pointer("rowIds", ids).int32("count", round.length)
+            long ids = uploadInts(round);
+            launch(LaunchShapes.rowsByColumns(round.length, cw.cols()), args(kernel)
+                    .pointer("w", cw.pointer()).pointer("rowIds", ids).int32("count", round.length)
                     .pointer("v", vb.pointer()).float32("alpha", alpha).int32("rows", cw.rows()).int32("cols", cw.cols()));
         }
     }
@@ -402,10 +445,10 @@ public final class CudaBackend implements Backend {
         byte[] out = new byte[Math.toIntExact(rowBytes * rows.length)];
         if (out.length == 0) return out;
         context.bind();
-        CUdeviceptr packed = packedRows.atLeast(out.length);
-        CUdeviceptr ids = uploadInts(rows);
-        launch(LaunchShapes.rowsByColumns(rows.length, Math.toIntExact(rowBytes / 2)), KernelArgs.of(CudaKernel.GATHER_ROWS_U16)
-                .pointer("packed", packed).pointer("w " + cw.name(), cw.pointer()).pointer("rowIds", ids)
+        long packed = packedRows.atLeast(out.length);
+        long ids = uploadInts(rows);
+        launch(LaunchShapes.rowsByColumns(rows.length, Math.toIntExact(rowBytes / 2)), args(CudaKernel.GATHER_ROWS_U16)
+                .pointer("packed", packed).pointer("w", cw.pointer()).pointer("rowIds", ids)
                 .int32("count", rows.length).int32("rows", cw.rows()).int32("rowUnits", Math.toIntExact(rowBytes / 2)));
         toHost(MemorySegment.ofArray(out), packed, out.length);
         return out;
@@ -435,11 +478,11 @@ public final class CudaBackend implements Backend {
         } else {
             unique = rows;
         }
-        CUdeviceptr packed = packedRows.atLeast(packedBits.length);
+        long packed = packedRows.atLeast(packedBits.length);
         toDevice(packed, MemorySegment.ofArray(packedBits), packedBits.length);
-        CUdeviceptr ids = uploadInts(unique);
-        launch(LaunchShapes.rowsByColumns(unique.length, Math.toIntExact(rowBytes / 2)), KernelArgs.of(CudaKernel.SCATTER_ROWS_U16)
-                .pointer("w " + cw.name(), cw.pointer()).pointer("packed", packed).pointer("rowIds", ids)
+        long ids = uploadInts(unique);
+        launch(LaunchShapes.rowsByColumns(unique.length, Math.toIntExact(rowBytes / 2)), args(CudaKernel.SCATTER_ROWS_U16)
+                .pointer("w", cw.pointer()).pointer("packed", packed).pointer("rowIds", ids)
                 .int32("count", unique.length).int32("rows", cw.rows()).int32("rowUnits", Math.toIntExact(rowBytes / 2)));
     }
 
@@ -465,24 +508,29 @@ public final class CudaBackend implements Backend {
 
     private void launch(LaunchShape shape, KernelArgs args) { kernels.launch(shape, args); }
 
+    /** The kernel's reusable argument list, emptied for a new launch. */
+    private KernelArgs args(CudaKernel kernel) { return argumentLists[kernel.ordinal()].reset(); }
+
     private static void need(CudaBuffer b, long n, String what) {
         if (n < 0 || n > b.length()) throw new IndexOutOfBoundsException(what + " needs " + n + " elements, buffer has " + b.length());
     }
 
     /** Copies host bytes to the device through the pinned buffer, chunk by chunk (each chunk completes before the buffer is reused). */
-    private void toDevice(CUdeviceptr dst, MemorySegment src, long bytes) {
+    private void toDevice(long dst, MemorySegment src, long bytes) {
         for (long done = 0; done < bytes; done += staging.capacity()) {
             long n = Math.min(staging.capacity(), bytes - done);
             MemorySegment.copy(src, done, staging.segment(), 0, n);
-            long offset = done;
-            CuResults.check(JCudaDriver.cuMemcpyHtoDAsync(dst.withByteOffset(done), staging.pointer(), n, context.stream()),
-                    () -> "cuMemcpyHtoDAsync of " + n + " bytes at offset " + offset);
+            try {
+                driver.copyHostToDevice(dst + done, staging.memory(), 0, n, context.stream());
+            } catch (CudaFailure e) {
+                throw e.during("host-to-device copy of " + n + " bytes at offset " + done);
+            }
             context.synchronize("host-to-device copy of " + n + " bytes");
         }
     }
 
     /** F32 tensor to F16/BF16 device memory, rounding to nearest even on the host while staging. */
-    private void toDeviceNarrowed(CUdeviceptr dst, Tensor tensor, DType resident) {
+    private void toDeviceNarrowed(long dst, Tensor tensor, DType resident) {
         long elements = tensor.size();
         long perChunk = staging.capacity() / 2;
         MemorySegment src = tensor.data(), stage = staging.segment();
@@ -491,32 +539,36 @@ public final class CudaBackend implements Backend {
             for (long i = 0; i < n; i++) {
                 stage.set(Tensor.I16_LE, 2 * i, (short) resident.encode(src.get(Tensor.F32_LE, 4 * (done + i))));
             }
-            long offset = done;
-            CuResults.check(JCudaDriver.cuMemcpyHtoDAsync(dst.withByteOffset(2 * done), staging.pointer(), 2 * n, context.stream()),
-                    () -> "cuMemcpyHtoDAsync of " + 2 * n + " bytes at element " + offset + " of " + tensor.name());
+            try {
+                driver.copyHostToDevice(dst + 2 * done, staging.memory(), 0, 2 * n, context.stream());
+            } catch (CudaFailure e) {
+                throw e.during("host-to-device copy of " + 2 * n + " bytes at element " + done + " of " + tensor.name());
+            }
             context.synchronize("host-to-device copy of " + tensor.name());
         }
     }
 
     /** Waits for queued work, then copies device bytes to the host through the pinned buffer. */
-    private void toHost(MemorySegment dst, CUdeviceptr src, long bytes) {
+    private void toHost(MemorySegment dst, long src, long bytes) {
         for (long done = 0; done < bytes; done += staging.capacity()) {
             long n = Math.min(staging.capacity(), bytes - done);
-            long offset = done;
-            CuResults.check(JCudaDriver.cuMemcpyDtoHAsync(staging.pointer(), src.withByteOffset(done), n, context.stream()),
-                    () -> "cuMemcpyDtoHAsync of " + n + " bytes at offset " + offset);
-            context.synchronize(kernels.lastLaunch());
+            try {
+                driver.copyDeviceToHost(staging.memory(), 0, src + done, n, context.stream());
+            } catch (CudaFailure e) {
+                throw e.during("device-to-host copy of " + n + " bytes at offset " + done);
+            }
+            context.synchronize(kernels.lastLaunchDescription());
             MemorySegment.copy(staging.segment(), 0, dst, done, n);
         }
     }
 
-    private CUdeviceptr uploadInts(int[] values) {
-        CUdeviceptr ids = rowIds.atLeast((long) values.length * Integer.BYTES);
+    private long uploadInts(int[] values) {
+        long ids = rowIds.atLeast((long) values.length * Integer.BYTES);
         toDevice(ids, MemorySegment.ofArray(values), (long) values.length * Integer.BYTES);
         return ids;
     }
 
-    private int readInt(CUdeviceptr src) {
+    private int readInt(long src) {
         int[] one = new int[1];
         toHost(MemorySegment.ofArray(one), src, Integer.BYTES);
         return one[0];

@@ -1,7 +1,6 @@
 package io.scalpel.backend.cuda;
 
 import io.scalpel.backend.Buffer;
-import jcuda.driver.CUdeviceptr;
 
 /**
  * An fp32 buffer in device memory, or a view of part of one. Only the owning view frees the memory.
@@ -27,10 +26,10 @@ final class CudaBuffer implements Buffer {
     }
 
     /** Device address of element 0 of this view. */
-    CUdeviceptr pointer() { return memory.at(offset * Float.BYTES); }
+    long pointer() { return memory.at(offset * Float.BYTES); }
 
     /** Device address of element {@code index} of this view. */
-    CUdeviceptr pointer(long index) { return memory.at((offset + index) * Float.BYTES); }
+    long pointer(long index) { return memory.at((offset + index) * Float.BYTES); }
 
     @Override public long length() { return length; }
 

@@ -1,12 +1,9 @@
 package io.scalpel.backend.cuda;
 
-import jcuda.driver.CUcontext;
-import jcuda.driver.CUdevice;
-import jcuda.driver.CUdevice_attribute;
-import jcuda.driver.CUstream;
-import jcuda.driver.JCudaDriver;
-
-import java.nio.charset.StandardCharsets;
+import io.scalpel.backend.cuda.driver.CudaDriver;
+import io.scalpel.backend.cuda.driver.CudaFailure;
+import io.scalpel.backend.cuda.driver.DeviceAttribute;
+import io.scalpel.backend.cuda.driver.MemoryInfo;
 
 /**
  * One device's primary context (the one cuBLAS and the runtime API share) and the single stream every
@@ -15,16 +12,17 @@ import java.nio.charset.StandardCharsets;
  * start of every operation (JMH and thread pools call from threads other than the creator's).
  */
 final class CudaContext implements AutoCloseable {
-    private final CUdevice device;
-    private final CUcontext context;
-    private final CUstream stream;
+    private final CudaDriver driver;
+    private final CudaDriver.Context context;
+    private final CudaDriver.Stream stream;
     private final String name;
     private final int multiprocessors;
     private final int sharedPerBlockOptIn;
     private boolean closed;
 
-    private CudaContext(CUdevice device, CUcontext context, CUstream stream, String name, int multiprocessors, int sharedPerBlockOptIn) {
-        this.device = device;
+    private CudaContext(CudaDriver driver, CudaDriver.Context context, CudaDriver.Stream stream, String name, int multiprocessors,
+                        int sharedPerBlockOptIn) {
+        this.driver = driver;
         this.context = context;
         this.stream = stream;
         this.name = name;
@@ -32,42 +30,43 @@ final class CudaContext implements AutoCloseable {
         this.sharedPerBlockOptIn = sharedPerBlockOptIn;
     }
 
-    /** Retains device {@code index}'s primary context and creates the stream. Call only after {@link CudaAvailability#probe()} said usable. */
-    static CudaContext open(int index) {
-        CUdevice device = new CUdevice();
-        CuResults.check(JCudaDriver.cuDeviceGet(device, index), "cuDeviceGet(" + index + ")");
-        byte[] raw = new byte[256];
-        CuResults.check(JCudaDriver.cuDeviceGetName(raw, raw.length, device), "cuDeviceGetName");
-        int end = 0;
-        while (end < raw.length && raw[end] != 0) end++;
-        String name = new String(raw, 0, end, StandardCharsets.UTF_8);
-        int[] value = new int[1];
-        CuResults.check(JCudaDriver.cuDeviceGetAttribute(value, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, device), "multiprocessor count");
-        int sms = value[0];
-        CuResults.check(JCudaDriver.cuDeviceGetAttribute(value, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, device),
-                "shared memory per block (opt-in)");
-        int sharedOptIn = value[0];
-        CUcontext context = new CUcontext();
-        CuResults.check(JCudaDriver.cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain on " + name);
+    /** Retains device {@code index}'s primary context and creates the stream. Call only after the availability probe said usable. */
+    static CudaContext open(CudaDriver driver, int index) {
+        String name = driver.deviceName(index);
+        int sms = driver.deviceAttribute(index, DeviceAttribute.MULTIPROCESSOR_COUNT);
+        int sharedOptIn = driver.deviceAttribute(index, DeviceAttribute.MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
+        CudaDriver.Context context;
         try {
-            CuResults.check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent on " + name);
-            CUstream stream = new CUstream();
-            CuResults.check(JCudaDriver.cuStreamCreate(stream, 0), "cuStreamCreate on " + name);
-            return new CudaContext(device, context, stream, name, sms, sharedOptIn);
+            context = driver.retainPrimaryContext(index);
+        } catch (CudaFailure e) {
+            throw e.during("retaining the primary context of " + name);
+        }
+        try {
+            driver.setCurrent(context);
+            return new CudaContext(driver, context, driver.createStream(), name, sms, sharedOptIn);
         } catch (RuntimeException e) {
-            CudaFailure release = CuResults.collect(null, JCudaDriver.cuDevicePrimaryCtxRelease(device), "cuDevicePrimaryCtxRelease");
-            if (release != null) e.addSuppressed(release);
-            throw e;
+            try {
+                driver.releasePrimaryContext(context);
+            } catch (RuntimeException release) {
+                e.addSuppressed(release);
+            }
+            throw e instanceof CudaFailure f ? f.during("opening a stream on " + name) : e;
         }
     }
+
+    CudaDriver driver() { return driver; }
 
     /** Makes this context current on the calling thread. */
     void bind() {
         if (closed) throw new IllegalStateException("CUDA backend on " + name + " is closed");
-        CuResults.check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent on " + name);
+        try {
+            driver.setCurrent(context);
+        } catch (CudaFailure e) {
+            throw e.during("binding the context of " + name);
+        }
     }
 
-    CUstream stream() { return stream; }
+    CudaDriver.Stream stream() { return stream; }
 
     String deviceName() { return name; }
 
@@ -76,25 +75,44 @@ final class CudaContext implements AutoCloseable {
     int sharedPerBlockOptIn() { return sharedPerBlockOptIn; }
 
     /** Waits for everything queued; an error from an earlier asynchronous launch surfaces here. */
-    void synchronize(String after) {
-        CuResults.check(JCudaDriver.cuStreamSynchronize(stream), () -> "stream synchronize on " + name + " (after " + after + ")");
+    void synchronize(Object after) {
+        try {
+            driver.synchronize(stream);
+        } catch (CudaFailure e) {
+            throw e.during("stream synchronize on " + name + " (after " + after + ")");
+        }
     }
 
     /** Free and total device memory in bytes. */
-    long[] memoryInfo() {
-        long[] free = new long[1], total = new long[1];
-        CuResults.check(JCudaDriver.cuMemGetInfo(free, total), "cuMemGetInfo on " + name);
-        return new long[] {free[0], total[0]};
+    MemoryInfo memoryInfo() {
+        try {
+            return driver.memoryInfo();
+        } catch (CudaFailure e) {
+            throw e.during("memory info on " + name);
+        }
     }
 
     /** Attempts every step even after a failure (a sticky device fault fails them all), then reports the first. */
     @Override public void close() {
         if (closed) return;
         closed = true;
-        CudaFailure first = CuResults.collect(null, JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent on close (" + name + ")");
-        first = CuResults.collect(first, JCudaDriver.cuStreamSynchronize(stream), "stream synchronize on close (" + name + ")");
-        first = CuResults.collect(first, JCudaDriver.cuStreamDestroy(stream), "cuStreamDestroy (" + name + ")");
-        first = CuResults.collect(first, JCudaDriver.cuDevicePrimaryCtxRelease(device), "cuDevicePrimaryCtxRelease (" + name + ")");
+        RuntimeException first = null;
+        first = attempt(first, () -> driver.setCurrent(context), "binding on close");
+        first = attempt(first, () -> driver.synchronize(stream), "stream synchronize on close");
+        first = attempt(first, () -> driver.destroyStream(stream), "destroying the stream");
+        first = attempt(first, () -> driver.releasePrimaryContext(context), "releasing the primary context");
         if (first != null) throw first;
+    }
+
+    private RuntimeException attempt(RuntimeException first, Runnable step, String what) {
+        try {
+            step.run();
+            return first;
+        } catch (RuntimeException e) {
+            RuntimeException described = e instanceof CudaFailure f ? f.during(what + " (" + name + ")") : e;
+            if (first == null) return described;
+            first.addSuppressed(described);
+            return first;
+        }
     }
 }

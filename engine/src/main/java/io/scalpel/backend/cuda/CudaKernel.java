@@ -1,15 +1,17 @@
 package io.scalpel.backend.cuda;
 
+import io.scalpel.backend.cuda.driver.KernelParam;
+import io.scalpel.backend.cuda.driver.KernelSignature;
 import io.scalpel.kernels.PtxModule;
 import io.scalpel.tensor.DType;
 
 import java.util.List;
 
-import static io.scalpel.backend.cuda.KernelParam.DOUBLE;
-import static io.scalpel.backend.cuda.KernelParam.FLOAT;
-import static io.scalpel.backend.cuda.KernelParam.INT;
-import static io.scalpel.backend.cuda.KernelParam.LONG;
-import static io.scalpel.backend.cuda.KernelParam.POINTER;
+import static io.scalpel.backend.cuda.driver.KernelParam.DOUBLE;
+import static io.scalpel.backend.cuda.driver.KernelParam.FLOAT;
+import static io.scalpel.backend.cuda.driver.KernelParam.INT;
+import static io.scalpel.backend.cuda.driver.KernelParam.LONG;
+import static io.scalpel.backend.cuda.driver.KernelParam.POINTER;
 
 /**
  * Every kernel the CUDA backend launches: its PTX module, entry point and C signature. This is the one
@@ -70,11 +72,13 @@ public enum CudaKernel {
     private final PtxModule module;
     private final String entry;
     private final List<KernelParam> params;
+    private final KernelSignature signature;
 
     CudaKernel(PtxModule module, String entry, KernelParam... params) {
         this.module = module;
         this.entry = entry;
         this.params = List.of(params);
+        this.signature = new KernelSignature(entry, this.params);
     }
 
     public PtxModule module() { return module; }
@@ -84,6 +88,9 @@ public enum CudaKernel {
 
     public List<KernelParam> params() { return params; }
 
+    /** The entry and parameter list, as the driver seam's {@link io.scalpel.backend.cuda.driver.KernelArgs} checks them. */
+    public KernelSignature signature() { return signature; }
+
     /** Picks the variant of a kernel family for a weight's stored dtype. */
     static CudaKernel byDType(DType dtype, CudaKernel f32, CudaKernel f16, CudaKernel bf16) {
         return switch (dtype) {
@@ -91,6 +98,7 @@ public enum CudaKernel {
             case F16 -> f16;
             case BF16 -> bf16;
             case I32 -> throw new IllegalArgumentException("no kernel takes I32 weights (" + f32.entry + ")");
+            case Q8_0, Q4_0, Q4_K, Q6_K -> throw new IllegalArgumentException("no " + f32.entry + " variant takes " + dtype + " weights");
         };
     }
 }

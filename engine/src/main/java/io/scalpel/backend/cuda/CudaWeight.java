@@ -3,7 +3,6 @@ package io.scalpel.backend.cuda;
 import io.scalpel.backend.Weight;
 import io.scalpel.tensor.DType;
 import io.scalpel.tensor.Tensor;
-import jcuda.driver.CUdeviceptr;
 
 /**
  * A weight resident in device memory in {@code dtype} — the checkpoint's dtype, or F16/BF16 when an F32
@@ -30,7 +29,7 @@ final class CudaWeight implements Weight {
         throw new IllegalArgumentException("weight " + w.name() + " does not belong to the CUDA backend");
     }
 
-    CUdeviceptr pointer() { return memory.at(0); }
+    long pointer() { return memory.at(0); }
 
     /** Bytes of one row in device memory. */
     long rowBytes() { return (long) cols * dtype.bytes(); }

@@ -1,7 +1,7 @@
 package io.scalpel.backend.cuda;
 
-import jcuda.driver.CUdeviceptr;
-import jcuda.driver.JCudaDriver;
+import io.scalpel.backend.cuda.driver.CudaFailure;
+import io.scalpel.backend.cuda.driver.MemoryInfo;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,23 +22,44 @@ final class DeviceAllocations implements AutoCloseable {
     DeviceMemory allocate(long bytes, String purpose) {
         context.bind();
         long size = Math.max(bytes, 256);
-        CUdeviceptr pointer = new CUdeviceptr();
-        CuResults.check(JCudaDriver.cuMemAlloc(pointer, size), () -> {
-            long[] info = context.memoryInfo();
-            return "cuMemAlloc of " + size + " bytes for " + purpose + " on " + context.deviceName()
-                    + " (" + MemoryFit.gib(info[0]) + " free of " + MemoryFit.gib(info[1]) + ")";
-        });
-        DeviceMemory memory = new DeviceMemory(this, pointer, size, purpose);
+        long address;
+        try {
+            address = context.driver().allocate(size);
+        } catch (CudaFailure e) {
+            String where;
+            try {
+                MemoryInfo info = context.memoryInfo();
+                where = " (" + MemoryFit.gib(info.free()) + " free of " + MemoryFit.gib(info.total()) + ")";
+            } catch (RuntimeException ignored) {
+                where = "";  // a sticky error fails the query too; the allocation's own error is the one to report
+            }
+            throw e.during("cuMemAlloc of " + size + " bytes for " + purpose + " on " + context.deviceName() + where);
+        }
+        DeviceMemory memory = new DeviceMemory(this, address, size, purpose);
         live.add(memory);
         return memory;
     }
 
-    /** Called by {@link DeviceMemory#close()}. Waits for queued work first: a kernel may still read it. */
+    /**
+     * Called by {@link DeviceMemory#close()}. Waits for queued work first (a kernel may still read it), and
+     * frees the memory even when that wait reports an earlier fault, so a failure leaks nothing.
+     */
     void release(DeviceMemory memory) {
         if (!live.remove(memory)) return;
-        context.bind();
-        context.synchronize("work queued before freeing " + memory.purpose());
-        memory.free();
+        RuntimeException first = null;
+        try {
+            context.bind();
+            context.synchronize("work queued before freeing " + memory.purpose());
+        } catch (RuntimeException e) {
+            first = e;
+        }
+        try {
+            context.driver().free(memory.base());
+        } catch (RuntimeException e) {
+            RuntimeException described = e instanceof CudaFailure f ? f.during("cuMemFree of " + memory.bytes() + " bytes (" + memory.purpose() + ")") : e;
+            if (first == null) first = described; else first.addSuppressed(described);
+        }
+        if (first != null) throw first;
     }
 
     /** Bytes currently allocated through this object. */

@@ -1,7 +1,5 @@
 package io.scalpel.backend.cuda;
 
-import jcuda.driver.CUdeviceptr;
-
 /**
  * A device work area that grows on demand (row-id lists, attention partials, argmax partials, packed
  * rows). Growing frees the old allocation, which first waits for queued kernels that may still use it.
@@ -16,8 +14,8 @@ final class DeviceScratch implements AutoCloseable {
         this.purpose = purpose;
     }
 
-    /** At least {@code bytes} of scratch; the contents are not kept across growth. */
-    CUdeviceptr atLeast(long bytes) {
+    /** At least {@code bytes} of scratch, as a device address; the contents are not kept across growth. */
+    long atLeast(long bytes) {
         if (memory == null || memory.isFreed() || memory.bytes() < bytes) {
             if (memory != null) memory.close();
             long size = Math.max(bytes, memory == null ? 4096 : 2 * memory.bytes());  // doubling: few regrowths

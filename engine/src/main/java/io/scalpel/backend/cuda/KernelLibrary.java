@@ -1,38 +1,46 @@
 package io.scalpel.backend.cuda;
 
+import io.scalpel.backend.cuda.driver.CudaDriver;
+import io.scalpel.backend.cuda.driver.CudaError;
+import io.scalpel.backend.cuda.driver.CudaFailure;
+import io.scalpel.backend.cuda.driver.FunctionAttribute;
+import io.scalpel.backend.cuda.driver.KernelArgs;
+import io.scalpel.backend.cuda.driver.KernelSignature;
 import io.scalpel.kernels.Ptx;
 import io.scalpel.kernels.PtxModule;
-import jcuda.Pointer;
-import jcuda.driver.CUfunction;
-import jcuda.driver.CUfunction_attribute;
-import jcuda.driver.CUjit_option;
-import jcuda.driver.CUmodule;
-import jcuda.driver.CUresult;
-import jcuda.driver.JCudaDriver;
-import jcuda.driver.JITOptions;
 
-import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
- * The loaded PTX modules and their kernels, and the one place kernels are launched. Every launch is
- * described (kernel, grid, block, shared bytes, scalar arguments) in its error, and the last launch is
- * remembered so an asynchronous fault that surfaces at the next synchronisation names its likely culprit.
+ * The loaded PTX modules and their kernels, and the one place kernels are launched. The last launch is
+ * remembered (kernel, shape and its reusable argument list, by reference: nothing is formatted per launch),
+ * so an asynchronous fault that surfaces at the next synchronisation names its likely culprit.
  */
 final class KernelLibrary implements AutoCloseable {
     private final CudaContext context;
-    private final Map<PtxModule, CUmodule> modules;
-    private final Map<CudaKernel, CUfunction> functions;
-    private final Map<CudaKernel, Integer> dynamicSharedLimit = new EnumMap<>(CudaKernel.class);
+    private final CudaDriver driver;
+    private final Map<PtxModule, CudaDriver.Module> modules;
+    private final CudaDriver.Function[] functions;   // by CudaKernel ordinal
+    private final int[] dynamicSharedLimit;           // by CudaKernel ordinal; 0 until raised
     private final boolean checkEachLaunch;
-    private String lastLaunch = "no kernel launched yet";
+    private final Map<KernelSignature, CudaKernel> kernelsBySignature = new IdentityHashMap<>();
+    private CudaKernel lastKernel;
+    private LaunchShape lastShape;
+    private KernelArgs lastArgs;
+    private final Object lastLaunchDescription = new Object() {
+        @Override public String toString() { return lastLaunch(); }
+    };
 
-    private KernelLibrary(CudaContext context, Map<PtxModule, CUmodule> modules, Map<CudaKernel, CUfunction> functions, boolean checkEachLaunch) {
+    private KernelLibrary(CudaContext context, Map<PtxModule, CudaDriver.Module> modules, CudaDriver.Function[] functions, boolean checkEachLaunch) {
         this.context = context;
+        this.driver = context.driver();
         this.modules = modules;
         this.functions = functions;
+        this.dynamicSharedLimit = new int[functions.length];
         this.checkEachLaunch = checkEachLaunch;
+        for (CudaKernel k : CudaKernel.values()) kernelsBySignature.put(k.signature(), k);
     }
 
     /**
@@ -43,91 +51,94 @@ final class KernelLibrary implements AutoCloseable {
      */
     static KernelLibrary load(CudaContext context, int driverVersion, boolean checkEachLaunch) {
         context.bind();
-        Map<PtxModule, CUmodule> modules = new EnumMap<>(PtxModule.class);
+        CudaDriver driver = context.driver();
+        Map<PtxModule, CudaDriver.Module> modules = new EnumMap<>(PtxModule.class);
         try {
-            for (PtxModule module : PtxModule.values()) modules.put(module, loadModule(module.load(), driverVersion));
-            Map<CudaKernel, CUfunction> functions = new EnumMap<>(CudaKernel.class);
-            for (CudaKernel kernel : CudaKernel.values()) {
-                CUfunction f = new CUfunction();
-                CuResults.check(JCudaDriver.cuModuleGetFunction(f, modules.get(kernel.module()), kernel.entry()),
-                        () -> "kernel " + kernel.entry() + " not found in " + kernel.module().resourcePath());
-                functions.put(kernel, f);
+            for (PtxModule module : PtxModule.values()) modules.put(module, loadModule(driver, module.load(), driverVersion));
+            CudaKernel[] kernels = CudaKernel.values();
+            CudaDriver.Function[] functions = new CudaDriver.Function[kernels.length];
+            for (CudaKernel kernel : kernels) {
+                try {
+                    functions[kernel.ordinal()] = driver.function(modules.get(kernel.module()), kernel.entry());
+                } catch (CudaFailure e) {
+                    throw e.during("kernel " + kernel.entry() + " not found in " + kernel.module().resourcePath());
+                }
             }
             return new KernelLibrary(context, modules, functions, checkEachLaunch);
         } catch (RuntimeException e) {
-            for (CUmodule m : modules.values()) {
-                CudaFailure unload = CuResults.collect(null, JCudaDriver.cuModuleUnload(m), "cuModuleUnload");
-                if (unload != null) e.addSuppressed(unload);
+            for (CudaDriver.Module m : modules.values()) {
+                try {
+                    driver.unloadModule(m);
+                } catch (RuntimeException unload) {
+                    e.addSuppressed(unload);
+                }
             }
             throw e;
         }
     }
 
-    private static CUmodule loadModule(Ptx ptx, int driverVersion) {
-        CUmodule module = new CUmodule();
-        byte[] text = (ptx.text() + "\0").getBytes(StandardCharsets.US_ASCII);  // the driver reads PTX as a C string
-        int result = JCudaDriver.cuModuleLoadData(module, text);
-        if (result == CUresult.CUDA_SUCCESS) return module;
-        if (result == CUresult.CUDA_ERROR_UNSUPPORTED_PTX_VERSION) {
-            throw new CudaFailure(CudaAvailability.driverTooOld(driverVersion, ptx.isa()) + " (loading " + ptx.module().resourcePath() + ")", result);
-        }
-        throw new CudaFailure("loading " + ptx.module().resourcePath() + " (PTX ISA " + ptx.isa() + ", " + ptx.target() + "): "
-                + CuResults.name(result) + jitLog(text), result);
-    }
-
-    /** On a failed load only: compiles again with an error-log buffer, for the JIT's own explanation. */
-    private static String jitLog(byte[] text) {
+    private static CudaDriver.Module loadModule(CudaDriver driver, Ptx ptx, int driverVersion) {
         try {
-            JITOptions jit = new JITOptions();
-            jit.putBytes(CUjit_option.CU_JIT_ERROR_LOG_BUFFER, new byte[8192]);
-            jit.putInt(CUjit_option.CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES, 8192);
-            CUmodule retry = new CUmodule();
-            if (JCudaDriver.cuModuleLoadDataJIT(retry, Pointer.to(text), jit) == CUresult.CUDA_SUCCESS) {
-                JCudaDriver.cuModuleUnload(retry);
-                return "";
+            return driver.loadModule(ptx.text());
+        } catch (CudaFailure e) {
+            if (e.result() == CudaError.UNSUPPORTED_PTX_VERSION.code()) {
+                throw new CudaFailure(CudaAvailability.driverTooOld(driverVersion, ptx.isa()) + " (loading " + ptx.module().resourcePath() + ")", e.result());
             }
-            String log = jit.getString(CUjit_option.CU_JIT_ERROR_LOG_BUFFER);
-            return log == null || log.isBlank() ? "" : "; JIT log: " + log.strip();
-        } catch (RuntimeException e) {
-            return "";
+            throw e.during("loading " + ptx.module().resourcePath() + " (PTX ISA " + ptx.isa() + ", " + ptx.target() + ")");
         }
     }
 
-    /** Queues one kernel on the backend's stream. */
+    /** Queues one kernel (the one {@code args} are for) on the backend's stream. {@code args} may be reused right after. */
     void launch(LaunchShape shape, KernelArgs args) {
-        CudaKernel kernel = args.kernel();
-        Pointer params = args.pack();
+        CudaKernel kernel = kernelsBySignature.get(args.signature());
+        if (kernel == null) throw new IllegalArgumentException("no kernel of this library has the signature of " + args.signature().entry());
         if (shape.sharedBytes() > LaunchShapes.DEFAULT_SHARED_LIMIT) allowDynamicShared(kernel, shape.sharedBytes());
-        lastLaunch = kernel.entry() + " " + shape + " (" + args.describe() + ")";
-        int result = JCudaDriver.cuLaunchKernel(functions.get(kernel), shape.gridX(), shape.gridY(), shape.gridZ(),
-                shape.blockX(), shape.blockY(), shape.blockZ(), shape.sharedBytes(), context.stream(), params, null);
-        CuResults.check(result, () -> "launch of " + lastLaunch + " on " + context.deviceName());
-        if (checkEachLaunch) context.synchronize(lastLaunch);
+        lastKernel = kernel;
+        lastShape = shape;
+        lastArgs = args;
+        try {
+            driver.launch(functions[kernel.ordinal()], shape.gridX(), shape.gridY(), shape.gridZ(),
+                    shape.blockX(), shape.blockY(), shape.blockZ(), shape.sharedBytes(), context.stream(), args);
+        } catch (CudaFailure e) {
+            throw e.during("launch of " + lastLaunch() + " on " + context.deviceName());
+        }
+        if (checkEachLaunch) context.synchronize(lastLaunch());
     }
 
-    /** What the last launch was, for errors that surface later. */
-    String lastLaunch() { return lastLaunch; }
+    /** What the last launch was, for errors that surface later (formatted only when asked). */
+    String lastLaunch() {
+        return lastKernel == null ? "no kernel launched yet" : lastKernel.entry() + " " + lastShape + " (" + lastArgs.describe() + ")";
+    }
+
+    /** An object whose {@code toString()} is {@link #lastLaunch()}: to pass to messages built only on failure. */
+    Object lastLaunchDescription() { return lastLaunchDescription; }
 
     /** Raises a kernel's dynamic shared-memory limit past the default 48 KiB (needs an explicit opt-in per function). */
     private void allowDynamicShared(CudaKernel kernel, int bytes) {
-        Integer current = dynamicSharedLimit.get(kernel);
-        if (current != null && current >= bytes) return;
+        if (dynamicSharedLimit[kernel.ordinal()] >= bytes) return;
         if (bytes > context.sharedPerBlockOptIn()) {
             throw new IllegalArgumentException(kernel.entry() + " needs " + bytes + " bytes of shared memory per block; "
                     + context.deviceName() + " allows " + context.sharedPerBlockOptIn());
         }
-        CuResults.check(JCudaDriver.cuFuncSetAttribute(functions.get(kernel), CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes),
-                () -> "raising " + kernel.entry() + "'s dynamic shared memory to " + bytes + " bytes");
-        dynamicSharedLimit.put(kernel, bytes);
+        try {
+            driver.setFunctionAttribute(functions[kernel.ordinal()], FunctionAttribute.MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes);
+        } catch (CudaFailure e) {
+            throw e.during("raising " + kernel.entry() + "'s dynamic shared memory to " + bytes + " bytes");
+        }
+        dynamicSharedLimit[kernel.ordinal()] = bytes;
     }
 
     @Override public void close() {
-        CudaFailure first = null;
-        for (Map.Entry<PtxModule, CUmodule> m : modules.entrySet()) {
-            first = CuResults.collect(first, JCudaDriver.cuModuleUnload(m.getValue()), "cuModuleUnload " + m.getKey().resourcePath());
+        RuntimeException first = null;
+        for (Map.Entry<PtxModule, CudaDriver.Module> m : modules.entrySet()) {
+            try {
+                driver.unloadModule(m.getValue());
+            } catch (RuntimeException e) {
+                RuntimeException described = e instanceof CudaFailure f ? f.during("cuModuleUnload " + m.getKey().resourcePath()) : e;
+                if (first == null) first = described; else first.addSuppressed(described);
+            }
         }
         modules.clear();
-        functions.clear();
         if (first != null) throw first;
     }
 }

@@ -1,11 +1,9 @@
 package io.scalpel.backend.cuda;
 
-import jcuda.Pointer;
-import jcuda.driver.JCudaDriver;
+import io.scalpel.backend.cuda.driver.CudaDriver;
+import io.scalpel.backend.cuda.driver.CudaFailure;
 
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /**
  * A page-locked host buffer every host↔device copy goes through: the DMA engine reads and writes it
@@ -13,34 +11,39 @@ import java.nio.ByteOrder;
  * asynchronous). Transfers larger than it go in chunks.
  */
 final class PinnedStaging implements AutoCloseable {
-    private final Pointer host;
-    private final MemorySegment segment;
+    private final CudaDriver driver;
+    private final CudaDriver.HostMemory host;
     private final long capacity;
     private boolean freed;
 
-    private PinnedStaging(Pointer host, MemorySegment segment, long capacity) {
+    private PinnedStaging(CudaDriver driver, CudaDriver.HostMemory host, long capacity) {
+        this.driver = driver;
         this.host = host;
-        this.segment = segment;
         this.capacity = capacity;
     }
 
-    static PinnedStaging allocate(long capacity) {
-        Pointer host = new Pointer();
-        CuResults.check(JCudaDriver.cuMemAllocHost(host, capacity), "cuMemAllocHost of " + capacity + " bytes (pinned staging buffer)");
-        ByteBuffer buffer = host.getByteBuffer(0, capacity).order(ByteOrder.LITTLE_ENDIAN);
-        return new PinnedStaging(host, MemorySegment.ofBuffer(buffer), capacity);
+    static PinnedStaging allocate(CudaDriver driver, long capacity) {
+        try {
+            return new PinnedStaging(driver, driver.allocateHost(capacity), capacity);
+        } catch (CudaFailure e) {
+            throw e.during("cuMemAllocHost of " + capacity + " bytes (pinned staging buffer)");
+        }
     }
 
-    Pointer pointer() { return host; }
+    CudaDriver.HostMemory memory() { return host; }
 
     /** The pinned bytes as a segment (little-endian access through {@code Tensor.F32_LE} etc.). */
-    MemorySegment segment() { return segment; }
+    MemorySegment segment() { return host.segment(); }
 
     long capacity() { return capacity; }
 
     @Override public void close() {
         if (freed) return;
         freed = true;
-        CuResults.check(JCudaDriver.cuMemFreeHost(host), "cuMemFreeHost of the pinned staging buffer");
+        try {
+            driver.freeHost(host);
+        } catch (CudaFailure e) {
+            throw e.during("cuMemFreeHost of the pinned staging buffer");
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.scalpel.backend.cuda;
 
+import io.scalpel.backend.cuda.driver.KernelParam;
 import io.scalpel.kernels.PtxEntry;
 import io.scalpel.kernels.PtxModule;
 import org.junit.jupiter.api.Test;

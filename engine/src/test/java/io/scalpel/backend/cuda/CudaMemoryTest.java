@@ -6,6 +6,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestReporter;
 
 import java.util.Random;
 
@@ -25,14 +26,16 @@ class CudaMemoryTest {
     /** Opens the backends only where CUDA answers; {@link #requireDevice()} reports each test as skipped otherwise. */
     @BeforeAll
     void open() {
-        if (!CudaAvailability.probe().usable()) return;
-        gpu = CudaBackend.open(GpuTestSupport.testOptions());
+        GpuTestDriver.Target target = GpuTestDriver.target();
+        System.out.println(getClass().getSimpleName() + ": GPU tests " + target.label());
+        if (!target.usable()) return;
+        gpu = GpuTestSupport.open(GpuTestSupport.testOptions());
     }
 
     /** Per test, not per class: a class-level skip shows as "0 tests" in Surefire's report, hiding the reason. */
     @BeforeEach
-    void requireDevice() {
-        GpuTestSupport.requireCuda();
+    void requireDevice(TestReporter report) {
+        report.publishEntry("driver", GpuTestSupport.requireDevice().label());
     }
 
     @AfterAll

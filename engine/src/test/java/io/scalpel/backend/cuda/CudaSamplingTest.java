@@ -73,4 +73,25 @@ class CudaSamplingTest extends GpuVsCpuTest {
             assertEquals(cpu.sample(c, n, 0.8f, 40, 0.95f, u), gpu.sample(g, n, 0.8f, 40, 0.95f, u), "top-k/top-p u=" + u);
         }
     }
+
+    /** NaN logits (a diverged model, say): NaN never wins argmax and weighs nothing in sampling, on both backends. */
+    @Test
+    void nanLogitsAreChosenAsOnTheCpu() {
+        Random r = new Random(15);
+        int n = 40_000;
+        float[] logits = gaussian(r, n, 2);
+        logits[0] = Float.NaN;  // where the CPU's old loop started its running best
+        for (int i = 0; i < 500; i++) logits[r.nextInt(n)] = Float.NaN;
+        logits[31_337] = Float.NaN;
+        Buffer c = filled(cpu, logits), g = filled(gpu, logits);
+        assertEquals(cpu.argmax(c, n), gpu.argmax(g, n), "argmax with NaNs");
+        for (int i = 0; i < 8; i++) {
+            double u = r.nextDouble();
+            assertEquals(cpu.sample(c, n, 1f, 0, 1f, u), gpu.sample(g, n, 1f, 0, 1f, u), "sample with NaNs u=" + u);
+            assertEquals(cpu.sample(c, n, 0.7f, 40, 0.9f, u), gpu.sample(g, n, 0.7f, 40, 0.9f, u), "top-k/top-p with NaNs u=" + u);
+        }
+        float[] allNan = GpuTestSupport.nans(1000);
+        assertEquals(0, gpu.argmax(filled(gpu, allNan), 1000));
+        assertEquals(cpu.sample(filled(cpu, allNan), 1000, 1f, 0, 1f, 0.5), gpu.sample(filled(gpu, allNan), 1000, 1f, 0, 1f, 0.5));
+    }
 }

@@ -97,7 +97,7 @@ class CudaSurgeryKernelsTest extends GpuVsCpuTest {
         int[] all = new int[rows];
         for (int i = 0; i < rows; i++) all[i] = i;
         for (WeightCast cast : new WeightCast[] {WeightCast.BF16, WeightCast.F16}) {
-            try (CudaBackend casting = CudaBackend.open(GpuTestSupport.testOptions().withCastF32(cast))) {
+            try (CudaBackend casting = GpuTestSupport.open(GpuTestSupport.testOptions().withCastF32(cast))) {
                 Weight gw = casting.upload(w);
                 assertEquals(cast.residentType(DType.F32), gw.dtype());
                 byte[] bits = casting.readRows(gw, all);

@@ -23,19 +23,23 @@ final class GpuTestSupport {
     static final double HALF_TOLERANCE = 2e-3;
 
     /**
-     * Skips the calling test (class, from {@code @BeforeAll}) with the visible reason "no CUDA device: ..."
-     * where CUDA is not usable. With {@code SCALPEL_REQUIRE_CUDA=1} (scripts/gpu-check.sh sets it on the GPU
-     * machine) a missing device fails instead, so a broken probe cannot pass as a skip.
+     * Skips the calling test with the visible reason "no CUDA device: ..." where no driver is usable for the
+     * GPU tests (no usable device and no PTX interpreter on the class path). With {@code SCALPEL_REQUIRE_CUDA=1}
+     * (scripts/gpu-check.sh sets it on the GPU machine) the real device is required: its absence fails instead,
+     * so a broken probe cannot pass as a skip, and the interpreter does not stand in for it.
      */
-    static CudaAvailability requireCuda() {
-        CudaAvailability a = CudaAvailability.probe();
-        if (!a.usable()) {
-            String reason = a.reason().startsWith("no CUDA device") ? a.reason() : "no CUDA device: " + a.reason();
+    static GpuTestDriver.Target requireDevice() {
+        GpuTestDriver.Target t = GpuTestDriver.target();
+        if (!t.usable()) {
+            String reason = t.description().startsWith("no CUDA device") ? t.description() : "no CUDA device: " + t.description();
             if ("1".equals(System.getenv("SCALPEL_REQUIRE_CUDA"))) fail(reason + " (SCALPEL_REQUIRE_CUDA=1)");
             Assumptions.abort(reason);
         }
-        return a;
+        return t;
     }
+
+    /** A backend on the tests' driver ({@link GpuTestDriver}); call only where {@link GpuTestDriver.Target#usable()}. */
+    static CudaBackend open(CudaOptions options) { return CudaBackend.open(GpuTestDriver.target().driver(), options); }
 
     /** Options for tests: synchronise after every launch so a fault names its kernel. */
     static CudaOptions testOptions() { return CudaOptions.defaults().withCheckEachLaunch(true); }

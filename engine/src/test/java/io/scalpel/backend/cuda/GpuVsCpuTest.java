@@ -5,11 +5,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestReporter;
 
 /**
  * Lifecycle shared by the tests that compare a CUDA kernel with the CPU backend's operation: both
- * backends open once per class where CUDA answers, and every test is skipped with the visible reason
- * "no CUDA device" where it does not (per test, not per class: a class-level skip shows as "0 tests"
+ * backends open once per class on the tests' driver ({@link GpuTestDriver}: the device, else the PTX
+ * interpreter), each test's report entry says which, and every test is skipped with the visible reason
+ * "no CUDA device" where neither is available (per test, not per class: a class-level skip shows as "0 tests"
  * in Surefire's report, hiding the reason).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -19,14 +21,16 @@ abstract class GpuVsCpuTest {
 
     @BeforeAll
     void openBackends() {
-        if (!CudaAvailability.probe().usable()) return;
-        gpu = CudaBackend.open(GpuTestSupport.testOptions());
+        GpuTestDriver.Target target = GpuTestDriver.target();
+        System.out.println(getClass().getSimpleName() + ": GPU tests " + target.label());
+        if (!target.usable()) return;
+        gpu = GpuTestSupport.open(GpuTestSupport.testOptions());
         cpu = new CpuBackend(2);
     }
 
     @BeforeEach
-    void requireDevice() {
-        GpuTestSupport.requireCuda();
+    void requireDevice(TestReporter report) {
+        report.publishEntry("driver", GpuTestSupport.requireDevice().label());
     }
 
     @AfterAll

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * A user-supplied keyword list (one word or phrase per line, '#' comments): a text scores 1 when it
  * contains any of them as a whole word, case-insensitively, else 0.
  */
-public final class LexiconScorer {
+public final class LexiconScorer implements ContinuationScorer {
     private final Pattern pattern;
     private final int size;
 
@@ -35,6 +35,8 @@ public final class LexiconScorer {
     }
 
     public int size() { return size; }
+
+    @Override public double[] score(Continuations c) { return score(c.texts()); }
 
     public double[] score(List<String> texts) {
         return texts.stream().mapToDouble(t -> pattern.matcher(t.toLowerCase(Locale.ROOT)).find() ? 1 : 0).toArray();

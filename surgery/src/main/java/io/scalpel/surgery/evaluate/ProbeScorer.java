@@ -11,7 +11,7 @@ import java.util.List;
  * hidden state at the probe's layer. Always run on the unedited model, so every condition is judged
  * by the same yardstick.
  */
-public final class ProbeScorer {
+public final class ProbeScorer implements ContinuationScorer {
     private final Probe probe;
     private final ActivationCollector collector;
 
@@ -21,6 +21,9 @@ public final class ProbeScorer {
     }
 
     public Probe probe() { return probe; }
+
+    /** Reads each continuation on its own, BOS first, as the probe was trained on whole texts. */
+    @Override public double[] score(Continuations c) { return score(c.withBos()); }
 
     public double[] score(List<int[]> sequences) {
         float[][] pooled = collector.collect(sequences, false);

@@ -8,6 +8,7 @@ import io.scalpel.surgery.edit.Edit;
 import io.scalpel.surgery.edit.GateCosines;
 import io.scalpel.surgery.edit.Surgeon;
 import io.scalpel.surgery.probe.RandomDirections;
+import io.scalpel.surgery.report.ConditionScores;
 import io.scalpel.surgery.select.GateRowSelector;
 import io.scalpel.surgery.select.Selection;
 import io.scalpel.tokenizer.Tokenizer;
@@ -24,19 +25,33 @@ import java.util.SplittableRandom;
  * greedy continuations of the same prompts under the base model, the probe-direction edit, and
  * random-direction controls (same norm, same K, selected by the same rule, same α) — then scores every
  * continuation with the unedited model, so the only thing that differs between conditions is the text.
+ * Each condition also gets KL(base ‖ condition) on the KL prompts ({@link NextTokenKl}), measured on
+ * the edited model itself.
  */
 public final class SurgeryEvaluator {
 
-    /** @param perplexityTokens tokens of a plain text for perplexity (null: skip) */
+    /**
+     * @param perplexityTokens tokens of a plain text for perplexity (null: skip)
+     * @param klPositions      next-token distributions per KL prompt (N of {@link NextTokenKl})
+     */
     public record Settings(int newTokens, int randomControls, long seed, int scoreMaxTokens,
-                           int[] perplexityTokens, int perplexityWindow, int perplexityMaxWindows) {}
+                           int[] perplexityTokens, int perplexityWindow, int perplexityMaxWindows, int klPositions) {}
 
     /** One condition's continuations and the measurements that need the edited model itself. */
     public record Condition(String name, List<int[]> continuations, List<String> texts, double perplexityNll,
-                            double changedTokenShare) {}
+                            double changedTokenShare, double klToBase) {}
 
     /** Every condition, then every score of every condition (score name → per-prompt values). */
-    public record Outcome(List<Condition> conditions, Map<String, Map<String, double[]>> scores) {}
+    public record Outcome(List<Condition> conditions, Map<String, Map<String, double[]>> scores) {
+        /** The report's view of each condition, with {@code primary} as its behaviour score. */
+        public List<ConditionScores> conditionScores(String primary) {
+            return conditions.stream().map(c -> new ConditionScores(c.name(), scores.get(c.name()).get(primary),
+                    Math.exp(c.perplexityNll()), c.changedTokenShare(), c.klToBase())).toList();
+        }
+    }
+
+    /** What the base model did once, reused by every edited condition: its continuations and the KL reference. */
+    public record Baseline(List<String> prompts, List<int[]> promptIds, Condition base, NextTokenKl.Reference kl) {}
 
     private final Transformer model;
     private final Tokenizer tokenizer;
@@ -51,59 +66,74 @@ public final class SurgeryEvaluator {
     }
 
     /**
-     * @param editRows the edit's (layer, row) pairs; the random controls edit as many rows, chosen by the same rule
-     * @param scorers name → scorer of token sequences (run on the base model after all edits are reverted)
-     * @param lexicon may be null
+     * @param prompts   evaluation prompts, already in the form the model sees (chat template applied)
+     * @param klPrompts harmless prompts for KL(base ‖ edited)
+     * @param editRows  the edit's (layer, row) pairs; the random controls edit as many rows, chosen by the same rule
+     * @param scorers   name → scorer (run on the base model after all edits are reverted)
      */
-    public Outcome run(List<String> prompts, int[][] editRows, float[] direction, float alpha,
-                       Map<String, ProbeScorer> scorers, LexiconScorer lexicon) {
-        int k = editRows.length;
-        if (!surgeon.applied().isEmpty()) throw new IllegalStateException("evaluate from the unedited model: revert applied edits first");
-        List<int[]> promptIds = prompts.stream().map(p -> tokenizer.encode(p, true)).toList();
+    public Outcome run(List<String> prompts, List<String> klPrompts, int[][] editRows, float[] direction, float alpha,
+                       Map<String, ContinuationScorer> scorers) {
+        Baseline baseline = baseline(prompts, klPrompts);
         List<Condition> conditions = new ArrayList<>();
-        Condition base = measure("base", promptIds, null);
-        conditions.add(base);
-
-        conditions.add(measureEdited("probe direction", promptIds, base, editRows, direction, alpha));
-
-        SplittableRandom seeds = new SplittableRandom(settings.seed());
-        for (int c = 0; c < settings.randomControls(); c++) {
-            float[] r = RandomDirections.sameNorm(direction, seeds.nextLong());
-            Selection rows = GateRowSelector.select(Arrays.asList(GateCosines.compute(model, r)), k);
-            conditions.add(measureEdited("random direction " + (c + 1), promptIds, base, rows.rows(), r, alpha));
+        conditions.add(baseline.base());
+        conditions.add(measureEdited("probe direction", baseline, editRows, direction, alpha));
+        List<float[]> controls = controlDirections(direction);
+        for (int c = 0; c < controls.size(); c++) {
+            conditions.add(measureEdited("random direction " + (c + 1), baseline, controlRows(controls.get(c), editRows.length),
+                    controls.get(c), alpha));
         }
-
         Map<String, Map<String, double[]>> scores = new LinkedHashMap<>();
-        for (Condition cond : conditions) {
-            Map<String, double[]> s = new LinkedHashMap<>();
-            List<int[]> sequences = cond.continuations().stream().map(this::withBos).toList();
-            scorers.forEach((name, scorer) -> s.put(name, scorer.score(sequences)));
-            if (lexicon != null) s.put("lexicon hit", lexicon.score(cond.texts()));
-            scores.put(cond.name(), s);
-        }
+        for (Condition cond : conditions) scores.put(cond.name(), score(baseline, cond, scorers));
         return new Outcome(conditions, scores);
     }
 
-    private int[] withBos(int[] continuation) {
-        int[] out = new int[continuation.length + 1];
-        out[0] = tokenizer.bosId();
-        System.arraycopy(continuation, 0, out, 1, continuation.length);
+    /** Base continuations and KL reference; the model must be unedited. */
+    public Baseline baseline(List<String> prompts, List<String> klPrompts) {
+        if (!surgeon.applied().isEmpty()) throw new IllegalStateException("evaluate from the unedited model: revert applied edits first");
+        List<int[]> promptIds = prompts.stream().map(p -> tokenizer.encode(p, true)).toList();
+        NextTokenKl.Reference kl = NextTokenKl.reference(model, klPrompts.stream().map(p -> tokenizer.encode(p, true)).toList(),
+                settings.klPositions());
+        Baseline partial = new Baseline(prompts, promptIds, null, kl);
+        return new Baseline(prompts, promptIds, measure("base", partial), kl);
+    }
+
+    /** The random-control directions: same norm as {@code direction}, seeded by the settings, the same for every call. */
+    public List<float[]> controlDirections(float[] direction) {
+        SplittableRandom seeds = new SplittableRandom(settings.seed());
+        List<float[]> out = new ArrayList<>();
+        for (int c = 0; c < settings.randomControls(); c++) out.add(RandomDirections.sameNorm(direction, seeds.nextLong()));
         return out;
     }
 
+    /** The {@code k} rows a control direction edits, by the same rule as the probe direction. */
+    public int[][] controlRows(float[] direction, int k) {
+        Selection rows = GateRowSelector.select(Arrays.asList(GateCosines.compute(model, direction)), k);
+        return rows.rows();
+    }
+
     /** Measures with the edit applied; the edit is reverted however the measurement ends, so the model is never left edited. */
-    private Condition measureEdited(String name, List<int[]> prompts, Condition base, int[][] rows, float[] direction, float alpha) {
+    public Condition measureEdited(String name, Baseline baseline, int[][] rows, float[] direction, float alpha) {
         Edit edit = surgeon.apply(rows, direction, alpha);
         try {
-            return measure(name, prompts, base);
+            return measure(name, baseline);
         } finally {
             surgeon.revert(edit);
         }
     }
 
-    private Condition measure(String name, List<int[]> prompts, Condition base) {
+    /** Every scorer on one condition's continuations; call with the model unedited. */
+    public Map<String, double[]> score(Baseline baseline, Condition cond, Map<String, ContinuationScorer> scorers) {
+        if (!surgeon.applied().isEmpty()) throw new IllegalStateException("score on the unedited model: revert applied edits first");
+        Continuations c = new Continuations(baseline.prompts(), cond.continuations(), cond.texts(), tokenizer.bosId());
+        Map<String, double[]> s = new LinkedHashMap<>();
+        scorers.forEach((name, scorer) -> s.put(name, scorer.score(c)));
+        return s;
+    }
+
+    private Condition measure(String name, Baseline baseline) {
         List<int[]> continuations = new ArrayList<>();
         List<String> texts = new ArrayList<>();
+        List<int[]> prompts = baseline.promptIds();
         int maxPrompt = prompts.stream().mapToInt(p -> p.length).max().orElse(1);
         int capacity = Math.min(model.config().contextLength(), maxPrompt + settings.newTokens());
         try (Session s = model.newSession(capacity)) {
@@ -118,8 +148,10 @@ public final class SurgeryEvaluator {
         }
         double nll = settings.perplexityTokens() == null ? Double.NaN
                 : Perplexity.meanNll(model, settings.perplexityTokens(), tokenizer.bosId(), settings.perplexityWindow(), settings.perplexityMaxWindows());
+        Condition base = baseline.base();
         double changed = base == null ? Double.NaN : changedShare(base.continuations(), continuations);
-        return new Condition(name, continuations, texts, nll, changed);
+        double kl = NextTokenKl.mean(model, baseline.kl());
+        return new Condition(name, continuations, texts, nll, changed, kl);
     }
 
     /** Share of generated positions whose token differs from the base model's at the same position. */

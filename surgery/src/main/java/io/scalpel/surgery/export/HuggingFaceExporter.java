@@ -2,7 +2,6 @@ package io.scalpel.surgery.export;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.scalpel.backend.Weight;
 import io.scalpel.io.Checkpoint;
 import io.scalpel.io.ModelFormat;
 import io.scalpel.io.SafetensorsWriter;
@@ -12,21 +11,23 @@ import io.scalpel.model.LayerWeights;
 import io.scalpel.model.ModelConfig;
 import io.scalpel.model.RopeScaling;
 import io.scalpel.model.Transformer;
-import io.scalpel.tensor.Tensor;
+import io.scalpel.surgery.lora.LoraTarget;
+import io.scalpel.tokenizer.HfTokenizerJsonWriter;
+import io.scalpel.tokenizer.Tokenizer;
+import io.scalpel.tokenizer.TokenizerDescription;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.IntStream;
 
 /**
  * Writes the model as it is resident now — edits included — as a Hugging Face directory:
  * {@code config.json}, {@code model.safetensors} in the stored dtypes, and the tokenizer files when the
- * source had them. gate_proj tensors are read back from the backend (a GPU's device memory included);
- * every other tensor is copied from the source checkpoint. q/k rows are already in Hugging Face's
+ * source had them (else written from the loaded tokenizer). Layer projections are read back from the
+ * backend (a GPU's device memory included; edits and LoRA updates included); every other tensor is
+ * copied from the source checkpoint. q/k rows are already in Hugging Face's
  * rotate_half layout inside the engine, so a GGUF or llama2.c source exports correctly too. The
  * directory is assembled under a hidden name and renamed at the end; the input is never written.
  */
@@ -36,13 +37,20 @@ public final class HuggingFaceExporter {
 
     private HuggingFaceExporter() {}
 
+    /** Exports with the tokenizer files of a Hugging Face source only (none for other sources). */
     public static void export(Checkpoint ck, Transformer model, Path out) {
+        export(ck, model, null, out);
+    }
+
+    /**
+     * @param tokenizer written as tokenizer.json + configs when the source is not a Hugging Face directory
+     *                  with its own tokenizer files (whose files are copied as they are); may be null
+     */
+    public static void export(Checkpoint ck, Transformer model, Tokenizer tokenizer, Path out) {
         StagedDirectory.requireAbsent(out);
-        Path source = realPath(ck.format().path());
-        Path target = out.toAbsolutePath().normalize();
-        // Compare real paths, so a symbolic link on the way cannot lead the export into the input.
-        if (realPath(target).startsWith(source) && Files.isDirectory(source)) throw new IllegalArgumentException(out + ": export must not go inside the input model directory");
+        Path target = requireOutsideInput(ck, out);
         String config = configJson(ck); // fails (GGUF rope_freqs) before anything is created
+        TokenizerDescription description = tokenizer == null || hasTokenizerFiles(ck) ? null : TokenizerDescription.of(tokenizer);
         StagedDirectory.publish(target, dir -> {
             Files.writeString(dir.resolve("config.json"), config);
             writeWeights(ck, model, dir.resolve("model.safetensors"));
@@ -51,11 +59,26 @@ public final class HuggingFaceExporter {
                     if (Files.exists(hf.path().resolve(f))) Files.copy(hf.path().resolve(f), dir.resolve(f));
                 }
             }
+            if (description != null) HfTokenizerJsonWriter.write(description, dir);
         });
     }
 
+    private static boolean hasTokenizerFiles(Checkpoint ck) {
+        return ck.format() instanceof ModelFormat.HuggingFace hf && Files.exists(hf.path().resolve("tokenizer.json"));
+    }
+
+    /** The absolute output path, refused when it lies inside the input model directory. */
+    static Path requireOutsideInput(Checkpoint ck, Path out) {
+        Path source = realPath(ck.format().path());
+        Path target = out.toAbsolutePath().normalize();
+        // Compare real paths, so a symbolic link on the way cannot lead the export into the input.
+        if (realPath(target).startsWith(source) && Files.isDirectory(source)) throw new IllegalArgumentException(out + ": export must not go inside the input model directory");
+        if (realPath(target).equals(source)) throw new IllegalArgumentException(out + ": export must not replace the input model");
+        return target;
+    }
+
     /** {@code p} with every link resolved in the part of it that exists (the rest is appended as is). */
-    private static Path realPath(Path p) {
+    static Path realPath(Path p) {
         Path abs = p.toAbsolutePath().normalize();
         Path existing = abs;
         while (existing != null && !Files.exists(existing)) existing = existing.getParent();
@@ -75,27 +98,21 @@ public final class HuggingFaceExporter {
         for (int l = 0; l < weights.layers().size(); l++) {
             LayerWeights lw = weights.layers().get(l);
             w.add(n.layer(l, n.attnNorm()), lw.attnNorm());
-            w.add(n.layer(l, n.wq()), lw.wq());
-            w.add(n.layer(l, n.wk()), lw.wk());
-            w.add(n.layer(l, n.wv()), lw.wv());
-            w.add(n.layer(l, n.wo()), lw.wo());
+            w.add(n.layer(l, n.wq()), ResidentTensors.current(model, l, LoraTarget.Q, lw.wq()));
+            w.add(n.layer(l, n.wk()), ResidentTensors.current(model, l, LoraTarget.K, lw.wk()));
+            w.add(n.layer(l, n.wv()), ResidentTensors.current(model, l, LoraTarget.V, lw.wv()));
+            w.add(n.layer(l, n.wo()), ResidentTensors.current(model, l, LoraTarget.O, lw.wo()));
             if (lw.bq() != null) w.add(n.layer(l, n.bq()), lw.bq());
             if (lw.bk() != null) w.add(n.layer(l, n.bk()), lw.bk());
             if (lw.bv() != null) w.add(n.layer(l, n.bv()), lw.bv());
             w.add(n.layer(l, n.ffnNorm()), lw.ffnNorm());
-            w.add(n.layer(l, n.gate()), resident(model, model.gateWeights().get(l), lw.gate()));
-            w.add(n.layer(l, n.up()), lw.up());
-            w.add(n.layer(l, n.down()), lw.down());
+            w.add(n.layer(l, n.gate()), ResidentTensors.current(model, l, LoraTarget.GATE, lw.gate()));
+            w.add(n.layer(l, n.up()), ResidentTensors.current(model, l, LoraTarget.UP, lw.up()));
+            w.add(n.layer(l, n.down()), ResidentTensors.current(model, l, LoraTarget.DOWN, lw.down()));
         }
         w.add(n.finalNorm(), weights.finalNorm());
         if (!ck.config().tiedEmbeddings()) w.add(n.output(), weights.output());
         w.write(file, SafetensorsWriter.WriteMode.CREATE_NEW);
-    }
-
-    /** The weight's current bits as the backend holds them (edits included). */
-    private static Tensor resident(Transformer model, Weight w, Tensor original) {
-        byte[] bits = model.backend().readRows(w, IntStream.range(0, w.rows()).toArray());
-        return new Tensor(original.name(), original.dtype(), original.shape(), MemorySegment.ofArray(bits));
     }
 
     static String configJson(Checkpoint ck) {

@@ -27,7 +27,9 @@ public final class AppliedPatchCheck {
      */
     public static void requireApplied(Patch patch, List<Tensor> baseGates, List<Tensor> editedGates, Path edited) {
         float[] v = patch.direction();
-        for (int k = 0; k < patch.size(); k++) {
+        // Quantized gates are re-quantized block-wise by the edit; only the hash check below applies to them.
+        boolean plain = !baseGates.getFirst().dtype().isQuantized();
+        for (int k = 0; plain && k < patch.size(); k++) {
             Tensor base = baseGates.get(patch.layerOf(k)), ed = editedGates.get(patch.layerOf(k));
             long row = (long) patch.rowOf(k) * base.cols();
             for (int j = 0; j < base.cols(); j++) {
@@ -47,7 +49,7 @@ public final class AppliedPatchCheck {
                 Tensor ed = editedGates.get(layer), base = baseGates.get(layer);
                 MemorySegment out = restored.asSlice(0, ed.data().byteSize());
                 out.copyFrom(ed.data());
-                long rowBytes = (long) base.cols() * base.dtype().bytes();
+                long rowBytes = base.dtype().rowBytes(base.cols());
                 for (int[] r : rows) {
                     if (r[0] == layer) MemorySegment.copy(base.data(), r[1] * rowBytes, out, r[1] * rowBytes, rowBytes);
                 }
@@ -64,7 +66,7 @@ public final class AppliedPatchCheck {
         return switch (t.dtype()) {
             case F32 -> t.data().getAtIndex(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), i);
             case F16, BF16 -> t.data().getAtIndex(Tensor.I16_LE, i) & 0xFFFF;
-            case I32 -> throw new IllegalArgumentException(t.name() + " is not a float tensor");
+            default -> throw new IllegalArgumentException(t.name() + " is " + t.dtype() + ", not a plain float tensor");
         };
     }
 

@@ -57,11 +57,12 @@ public final class SurgeryOutputs {
                         SampleStatistics.mean(x), SampleStatistics.standardError(x), delta));
             }
         }
-        s.append("\n| condition | mean NLL (nats/token; perplexity = e^NLL) | changed greedy tokens | changed continuations |\n|---|---|---|---|\n");
+        s.append("\n| condition | mean NLL (nats/token; perplexity = e^NLL) | KL(base ‖ ·), nats | changed greedy tokens | changed continuations |\n|---|---|---|---|---|\n");
         SurgeryEvaluator.Condition base = r.outcome().conditions().getFirst();
         for (var cond : r.outcome().conditions()) {
-            s.append(String.format("| %s | %s | %s | %s |%n", cond.name(),
+            s.append(String.format("| %s | %s | %s | %s | %s |%n", cond.name(),
                     Double.isNaN(cond.perplexityNll()) ? "n/a (no --perplexity-text)" : String.format("%.4f", cond.perplexityNll()),
+                    SurgeryReport.kl(cond.klToBase()),
                     Double.isNaN(cond.changedTokenShare()) ? "—" : String.format("%.1f%%", 100 * cond.changedTokenShare()),
                     cond == base ? "—" : String.format("%.0f%%", 100 * SurgeryEvaluator.changedContinuations(base.continuations(), cond.continuations()))));
         }

@@ -9,7 +9,7 @@ import io.scalpel.surgery.data.LabelledText;
 import io.scalpel.surgery.data.TrainValidationSplit;
 import io.scalpel.surgery.edit.GateCosines;
 import io.scalpel.surgery.edit.Surgeon;
-import io.scalpel.surgery.evaluate.LexiconScorer;
+import io.scalpel.surgery.evaluate.ContinuationScorer;
 import io.scalpel.surgery.evaluate.ProbeScorer;
 import io.scalpel.surgery.evaluate.SurgeryEvaluator;
 import io.scalpel.surgery.patch.ModelIdentity;
@@ -51,7 +51,12 @@ public final class SurgeryPipeline {
      */
     public record Options(int layer, int secondLayer, int maxTokens, ProbeSolver solver, AdamProbeTrainer.Settings adam,
                           double validationShare, long seed, Integer topK, float alpha, int newTokens, int randomControls,
-                          int maxPerClass, ActivationCache cache, boolean progress) {}
+                          int maxPerClass, ActivationCache cache, boolean progress, int klPositions) {
+        public Options withSampling(int maxPerClass, int klPositions) {
+            return new Options(layer, secondLayer, maxTokens, solver, adam, validationShare, seed, topK, alpha, newTokens,
+                    randomControls, maxPerClass, cache, progress, klPositions);
+        }
+    }
 
     /** Everything the run measured, for the report and the files. */
     public record Result(Probe probe, Probe secondProbe, double solverCosine, Selection selection, Patch patch,
@@ -77,26 +82,67 @@ public final class SurgeryPipeline {
                 ModelIdentity.gateDtype(gates), ModelIdentity.gateHash(gates));
     }
 
-    public Result run(String behaviour, List<LabelledText> texts, List<String> prompts, LexiconScorer lexicon,
-                      int[] perplexityTokens, Options o) {
-        int L = model.config().layers();
-        int layer = o.layer() < 0 ? L : o.layer();
-        int second = o.secondLayer() < 0 ? Math.max(1, L / 2) : o.secondLayer();
-        if (layer > L || second > L) throw new IllegalArgumentException("probe layer must be in [0, " + L + "]");
+    /** The probes a run trains: the edit probe, the same data under the other solver, and the scoring-only second probe. */
+    public record TrainedProbes(Probe probe, Probe otherSolver, double solverCosine, Probe second) {}
+
+    /** The labelled texts a run uses: a balanced, seeded sample, split into train and validation. */
+    public TrainValidationSplit<LabelledText> split(List<LabelledText> texts, Options o) {
         List<LabelledText> sample = balance(texts, o.maxPerClass(), o.seed());
         TrainValidationSplit<LabelledText> split = TrainValidationSplit.of(sample, o.validationShare(), o.seed());
-        ModelIdentity identity = identity(checkpoint);
         log.printf("scalpel: %d texts (%d avoid, %d keep), %d train / %d validation%n", sample.size(),
                 sample.stream().filter(t -> t.label() == LabelledText.AVOID).count(),
                 sample.stream().filter(t -> t.label() == LabelledText.KEEP).count(), split.train().size(), split.validation().size());
+        return split;
+    }
 
+    /** Hidden-state index the option means (-1 = L) and the second probe's (-1 = L/2), checked against the model. */
+    public int[] layers(int layer, int secondLayer) {
+        int L = model.config().layers();
+        int first = layer < 0 ? L : layer;
+        int second = secondLayer < 0 ? Math.max(1, L / 2) : secondLayer;
+        if (first > L || second > L) throw new IllegalArgumentException("probe layer must be in [0, " + L + "]");
+        return new int[]{first, second};
+    }
+
+    /** Trains the probes for one edit layer; activations of each (split, index) are collected once per pipeline. */
+    public TrainedProbes trainProbes(TrainValidationSplit<LabelledText> split, int layer, int secondLayer, Options o) {
+        ModelIdentity identity = identity(checkpoint);
         Probe probe = trainProbe(split, layer, o, o.solver(), identity);
         Probe other = trainProbe(split, layer, o, o.solver() == ProbeSolver.ADAM ? ProbeSolver.LOGISTIC_REGRESSION : ProbeSolver.ADAM, identity);
         double solverCosine = probe.directionCosine(other);
-        Probe secondProbe = trainProbe(split, second, o, o.solver(), identity);
+        Probe secondProbe = trainProbe(split, secondLayer, o, o.solver(), identity);
         log.printf("scalpel: probe (%s, layer %d): train %.1f%%, validation %.1f%%, |v| = %.4f; cos with %s solver = %.3f%n",
                 o.solver().id(), layer, 100 * probe.metadata().trainAccuracy(), 100 * probe.metadata().validationAccuracy(),
                 probe.metadata().directionNorm(), other.metadata().solver().id(), solverCosine);
+        return new TrainedProbes(probe, other, solverCosine, secondProbe);
+    }
+
+    /** The two probe scorers every condition is judged by, named as the report and {@code eval} name them. */
+    public Map<String, ContinuationScorer> probeScorers(TrainedProbes p, Options o) {
+        Map<String, ContinuationScorer> scorers = new LinkedHashMap<>();
+        scorers.put("probe P(avoid), layer " + p.probe().layer(), new ProbeScorer(model, p.probe(), o.maxTokens()));
+        scorers.put("second probe P(avoid), layer " + p.second().layer(), new ProbeScorer(model, p.second(), o.maxTokens()));
+        return scorers;
+    }
+
+    public SurgeryEvaluator evaluator(Surgeon surgeon, int[] perplexityTokens, Options o) {
+        return new SurgeryEvaluator(model, tokenizer, surgeon, new SurgeryEvaluator.Settings(
+                o.newTokens(), o.randomControls(), o.seed(), o.maxTokens(), perplexityTokens, 128, 16, o.klPositions()));
+    }
+
+    /**
+     * @param prompts      evaluation prompts (as the model sees them)
+     * @param klPrompts    harmless prompts for KL(base ‖ edited)
+     * @param extraScorers behaviour scorers besides the two probes (lexicon, refusal, judge), in report order
+     */
+    public Result run(String behaviour, List<LabelledText> texts, List<String> prompts, List<String> klPrompts,
+                      Map<String, ContinuationScorer> extraScorers, int[] perplexityTokens, Options o) {
+        int[] layers = layers(o.layer(), o.secondLayer());
+        int layer = layers[0];
+        TrainValidationSplit<LabelledText> split = split(texts, o);
+        ModelIdentity identity = identity(checkpoint);
+        TrainedProbes probes = trainProbes(split, layer, layers[1], o);
+        Probe probe = probes.probe();
 
         float[] v = probe.direction();
         List<float[]> cosines = Arrays.asList(GateCosines.compute(model, v));
@@ -105,25 +151,18 @@ public final class SurgeryPipeline {
                 Arrays.toString(selection.perLayerCount()));
         Patch patch = new Patch(v, o.alpha(), selection.rows(), layer, identity);
 
-        Map<String, ProbeScorer> scorers = new LinkedHashMap<>();
-        scorers.put("probe P(avoid), layer " + layer, new ProbeScorer(model, probe, o.maxTokens()));
-        scorers.put("second probe P(avoid), layer " + second, new ProbeScorer(model, secondProbe, o.maxTokens()));
-        Surgeon surgeon = new Surgeon(model);
-        SurgeryEvaluator evaluator = new SurgeryEvaluator(model, tokenizer, surgeon, new SurgeryEvaluator.Settings(
-                o.newTokens(), o.randomControls(), o.seed(), o.maxTokens(), perplexityTokens, 128, 16));
+        Map<String, ContinuationScorer> scorers = probeScorers(probes, o);
+        scorers.putAll(extraScorers);
+        SurgeryEvaluator evaluator = evaluator(new Surgeon(model), perplexityTokens, o);
         log.printf("scalpel: evaluating %d prompts × (base, edit, %d random controls)%n", prompts.size(), o.randomControls());
-        SurgeryEvaluator.Outcome outcome = evaluator.run(prompts, selection.rows(), v, o.alpha(), scorers, lexicon);
+        SurgeryEvaluator.Outcome outcome = evaluator.run(prompts, klPrompts, selection.rows(), v, o.alpha(), scorers);
 
         String primary = scorers.keySet().iterator().next();
-        List<ConditionScores> conditions = new ArrayList<>();
-        for (SurgeryEvaluator.Condition c : outcome.conditions()) {
-            conditions.add(new ConditionScores(c.name(), outcome.scores().get(c.name()).get(primary),
-                    Math.exp(c.perplexityNll()), c.changedTokenShare()));
-        }
+        List<ConditionScores> conditions = outcome.conditionScores(primary);
         EvaluationResult evaluation = new EvaluationResult(checkpoint.format().path().toString(), behaviour, primary,
                 selection.size(), selection.totalRows(), o.alpha(), layer, probe.metadata(),
                 conditions.getFirst(), conditions.get(1), conditions.subList(2, conditions.size()));
-        return new Result(probe, secondProbe, solverCosine, selection, patch, outcome, evaluation, behaviour);
+        return new Result(probe, probes.second(), probes.solverCosine(), selection, patch, outcome, evaluation, behaviour);
     }
 
     private Probe trainProbe(TrainValidationSplit<LabelledText> split, int index, Options o, ProbeSolver solver, ModelIdentity id) {

@@ -11,8 +11,10 @@ import java.util.Objects;
  *                          same prompts in the same order for every condition
  * @param perplexity        on held-out text (e.g. WikiText-2); NaN when not measured
  * @param changedTokenShare share of generated tokens that differ from the base model's; NaN for the base itself
+ * @param klToBase          mean KL(base ‖ this condition) of next-token distributions in nats (see
+ *                          {@code NextTokenKl}); 0 for the base itself; NaN when not measured
  */
-public record ConditionScores(String name, double[] behaviourScores, double perplexity, double changedTokenShare) {
+public record ConditionScores(String name, double[] behaviourScores, double perplexity, double changedTokenShare, double klToBase) {
     public ConditionScores {
         Objects.requireNonNull(name, "name");
         behaviourScores = behaviourScores.clone();

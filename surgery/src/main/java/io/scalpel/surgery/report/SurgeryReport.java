@@ -65,7 +65,7 @@ public final class SurgeryReport {
                     + "rate, or the logistic-regression solver.%n%n", 100 * p.initCosine()));
         }
 
-        s.append("## Conditions\n\n| condition | prompts | mean score ± SE | Δ vs base ± SE | perplexity | changed tokens |\n|---|---|---|---|---|---|\n");
+        s.append("## Conditions\n\n| condition | prompts | mean score ± SE | Δ vs base ± SE | perplexity | KL(base ‖ ·), nats | changed tokens |\n|---|---|---|---|---|---|---|\n");
         row(s, r.base(), null);
         row(s, r.edited(), verdict.probeShift());
         for (int i = 0; i < r.randomControls().size(); i++) row(s, r.randomControls().get(i), verdict.randomShifts().get(i));
@@ -75,7 +75,9 @@ public final class SurgeryReport {
         s.append("Δ is the mean per-prompt change of the behaviour score from the base model (paired over the same prompts), "
                 + "SE its standard error. Random controls edit the same number of rows with the same α along random directions. "
                 + "The probe edit counts as an effect only when |Δ| > max|Δrandom| + 2·SE and Δ has the intended sign "
-                + "(negative for α > 0).");
+                + "(negative for α > 0). KL(base ‖ ·) is the mean, over the KL prompts and over the first N positions of the "
+                + "base model's greedy continuation (teacher-forced: both models read the base's tokens), of the next-token "
+                + "KL divergence from the base's distribution, in nats; the base against itself is 0 by construction.");
         if (!Double.isNaN(verdict.threshold())) s.append(fmt(" Here the threshold was %.4f.", verdict.threshold()));
         s.append("\n");
         return s.toString();
@@ -83,11 +85,14 @@ public final class SurgeryReport {
 
     private static void row(StringBuilder s, ConditionScores c, SampleStatistics.Shift shift) {
         String delta = shift == null ? "—" : fmt("%+.4f ± %s", shift.delta(), num(shift.standardError()));
-        s.append(fmt("| %s | %d | %.4f ± %s | %s | %s | %s |%n", c.name(), c.count(), c.mean(), num(c.standardError()), delta,
-                num(c.perplexity()), Double.isNaN(c.changedTokenShare()) ? "—" : pct(c.changedTokenShare())));
+        s.append(fmt("| %s | %d | %.4f ± %s | %s | %s | %s | %s |%n", c.name(), c.count(), c.mean(), num(c.standardError()), delta,
+                num(c.perplexity()), kl(c.klToBase()), Double.isNaN(c.changedTokenShare()) ? "—" : pct(c.changedTokenShare())));
     }
 
     private static String pct(double x) { return Double.isNaN(x) ? "n/a" : fmt("%.1f%%", 100 * x); }
+
+    /** KL in nats; an exact 0 (the base against itself) prints as 0, so it reads as exact. */
+    public static String kl(double x) { return x == 0 ? "0" : num(x); }
 
     private static String num(double x) { return Double.isNaN(x) ? "n/a" : fmt("%.4g", x); }
 

@@ -45,11 +45,11 @@ class SurgeryEvaluatorFailureTest {
             Surgeon surgeon = new Surgeon(model);
             // One prompt: the base condition decodes once, the edited condition's decode is the second call.
             var evaluator = new SurgeryEvaluator(model, new FailingTokenizer(2, new int[1]), surgeon,
-                    new SurgeryEvaluator.Settings(4, 1, 0, 16, null, 16, 1));
+                    new SurgeryEvaluator.Settings(4, 1, 0, 16, null, 16, 1, 2));
             float[] v = new float[ck.config().dim()];
             java.util.Arrays.fill(v, 0.5f);
             assertThrows(IllegalStateException.class,
-                    () -> evaluator.run(List.of("p"), new int[][]{{0, 0}, {1, 1}}, v, 3f, Map.of(), null));
+                    () -> evaluator.run(List.of("p"), List.of("p"), new int[][]{{0, 0}, {1, 1}}, v, 3f, Map.of()));
             assertTrue(surgeon.applied().isEmpty(), "the edit is still recorded as applied");
             for (int l = 0; l < before.length; l++) {
                 assertArrayEquals(before[l], backend.readRows(model.gateWeights().get(l), all), "layer " + l + " left edited");

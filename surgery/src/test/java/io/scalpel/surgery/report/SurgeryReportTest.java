@@ -36,10 +36,10 @@ class SurgeryReportTest {
     private static EvaluationResult result(double probeDelta, double randomDelta, float alpha, int controls) {
         double[] base = scores(1, 40, 0.5);
         var randoms = new java.util.ArrayList<ConditionScores>();
-        for (int i = 0; i < controls; i++) randoms.add(new ConditionScores("random " + (i + 1), shifted(base, randomDelta * (i % 2 == 0 ? 1 : -1), 10 + i, 0.01), 12.5, 0.2));
+        for (int i = 0; i < controls; i++) randoms.add(new ConditionScores("random " + (i + 1), shifted(base, randomDelta * (i % 2 == 0 ? 1 : -1), 10 + i, 0.01), 12.5, 0.2, 0.01));
         return new EvaluationResult("tiny-llama", "toxicity", "probe P(avoid)", 9, 200, alpha, 4, ADAM,
-                new ConditionScores("base", base, 12.3, Double.NaN),
-                new ConditionScores("probe edit", shifted(base, probeDelta, 3, 0.01), 12.6, 0.25), randoms);
+                new ConditionScores("base", base, 12.3, Double.NaN, 0),
+                new ConditionScores("probe edit", shifted(base, probeDelta, 3, 0.01), 12.6, 0.25, 0.02), randoms);
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.scalpel.backend.cuda;
+package io.scalpel.backend.cuda.driver;
 
 /** The kinds of kernel parameter the launcher packs, with the PTX type nvcc gives each. */
 public enum KernelParam {

@@ -1,0 +1,93 @@
+package io.scalpel.backend.cpu;
+
+import io.scalpel.tensor.Tensor;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Quantized GGUF blocks decoded in vector registers, F.length() elements at a time, to exactly the
+ * floats the reference codecs in {@code io.scalpel.quant} give: the same fp32 operations in the same
+ * order ({@code d·q}; {@code (q − 8)·d}; {@code (d·sc)·q − dmin·m}; {@code (d·sc)·q}), never fused. F.length()
+ * stored bytes load as one byte vector; nibbles and 6-bit values are unpacked with lane-wise
+ * and/shift/or on the bytes, then converted to floats. Used by {@link QuantRowDot} (decode) and
+ * {@link QuantWiden} (prefill tiles), so both see the reference's values bit for bit.
+ *
+ * <p>Every helper takes element offset {@code i} inside its block (or sub-block group) that is a
+ * multiple of F.length(); an F.length()-byte load never crosses a sub-block of 16, so F.length() must
+ * be 8 or 16 ({@link #VECTOR}); other widths use the reference codec.
+ */
+final class QuantBlocks {
+    static final VectorSpecies<Float> F = Widen.F;
+    static final boolean VECTOR = F.length() == 8 || F.length() == 16;
+    /** One stored byte per float lane. */
+    static final VectorSpecies<Byte> B = VECTOR ? ByteVector.SPECIES_64.withShape(VectorShape.forBitSize(F.vectorBitSize() / 4)) : null;
+
+    private QuantBlocks() {}
+
+    static float half(MemorySegment w, long off) {
+        return Float.float16ToFloat(w.get(Tensor.I16_LE, off));
+    }
+
+    static int u8(MemorySegment w, long off) {
+        return w.get(ValueLayout.JAVA_BYTE, off) & 0xFF;
+    }
+
+    static int i8(MemorySegment w, long off) {
+        return w.get(ValueLayout.JAVA_BYTE, off);
+    }
+
+    private static ByteVector bytes(MemorySegment w, long off) {
+        return ByteVector.fromMemorySegment(B, w, off, Widen.LE);
+    }
+
+    private static FloatVector floats(ByteVector b) {
+        return (FloatVector) b.convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /** Q8_0 block at {@code bo} with scale {@code d}: elements [i, i+L) = d·q. */
+    static FloatVector q8_0(MemorySegment w, long bo, int i, float d) {
+        return floats(bytes(w, bo + 2 + i)).mul(d);
+    }
+
+    /** Q4_0 block at {@code bo} with scale {@code d}: elements [i, i+L) = (nibble − 8)·d; i &lt; 16 low nibbles, else high. */
+    static FloatVector q4_0(MemorySegment w, long bo, int i, float d) {
+        ByteVector raw = i < 16 ? bytes(w, bo + 2 + i).and((byte) 0x0F) : bytes(w, bo + 2 + i - 16).lanewise(VectorOperators.LSHR, 4);
+        return floats(raw.sub((byte) 8)).mul(d);
+    }
+
+    /**
+     * Q4_K chunk of 64 elements whose 32 bytes start at {@code qs}: elements [e, e+L) of the chunk are
+     * low nibbles (e &lt; 32) or high nibbles (e ≥ 32), each {@code ds·q − dm}.
+     */
+    static FloatVector q4_k(MemorySegment w, long qs, int e, float ds, float dm) {
+        ByteVector raw = e < 32 ? bytes(w, qs + e).and((byte) 0x0F) : bytes(w, qs + e - 32).lanewise(VectorOperators.LSHR, 4);
+        return floats(raw).mul(ds).sub(dm);
+    }
+
+    /** get_scale_min_k4's 6-bit scale of sub-block j, from the 12 packed bytes at {@code sc}. */
+    static int q4kScale(MemorySegment w, long sc, int j) {
+        return j < 4 ? u8(w, sc + j) & 63 : (u8(w, sc + j + 4) & 0xF) | ((u8(w, sc + j - 4) >>> 6) << 4);
+    }
+
+    /** get_scale_min_k4's 6-bit min of sub-block j. */
+    static int q4kMin(MemorySegment w, long sc, int j) {
+        return j < 4 ? u8(w, sc + j + 4) & 63 : (u8(w, sc + j + 4) >>> 4) | ((u8(w, sc + j) >>> 6) << 4);
+    }
+
+    /**
+     * Q6_K: elements [32g + l, 32g + l + L) of half {@code h} (g = 0..3: l + 32g), with ql at
+     * {@code ql}, qh at {@code qh} (both already offset for the half), each {@code ds·(q − 32)}.
+     */
+    static FloatVector q6_k(MemorySegment w, long ql, long qh, int g, int l, float ds) {
+        ByteVector low = bytes(w, ql + (g & 1) * 32L + l);
+        low = g < 2 ? low.and((byte) 0x0F) : low.lanewise(VectorOperators.LSHR, 4);
+        ByteVector high = bytes(w, qh + l).lanewise(VectorOperators.LSHR, 2 * g).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
+        return floats(low.or(high).sub((byte) 32)).mul(ds);
+    }
+}

@@ -1,0 +1,174 @@
+package io.scalpel.e2e;
+
+import io.scalpel.backend.cpu.CpuBackend;
+import io.scalpel.io.Checkpoint;
+import io.scalpel.io.GgufReader;
+import io.scalpel.io.ModelFormat;
+import io.scalpel.model.LayerWeights;
+import io.scalpel.model.ModelWeights;
+import io.scalpel.model.RopeScaling;
+import io.scalpel.model.Session;
+import io.scalpel.model.Transformer;
+import io.scalpel.surgery.export.GgufExporter;
+import io.scalpel.surgery.export.HuggingFaceExporter;
+import io.scalpel.tensor.Tensor;
+import io.scalpel.testing.GoldenFixture;
+import io.scalpel.testing.SharedData;
+import io.scalpel.tokenizer.Tokenizer;
+import io.scalpel.tokenizer.TokenizerLoader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * GGUF export: every tensor comes back bit for bit after Scalpel loads the file (q/k permuted to GGUF's
+ * order on export and back at load), so the logits are identical; HF → GGUF → HF gives byte-identical
+ * safetensors tensors; the file carries llama.cpp's keys and a tokenizer that encodes as the source's.
+ */
+class GgufExportRoundTripTest {
+    @TempDir Path tmp;
+
+    static Stream<String> models() {
+        List<String> all = new ArrayList<>(List.of("models/stories260K/stories260K.bin", "models/stories260K/stories260K.gguf",
+                "models/llama-2-tiny-random/llama-2-tiny-random.gguf"));
+        for (String f : GoldenFixture.NAMES) {
+            if (!f.equals("stories260K")) all.add("golden/" + f);
+        }
+        return all.stream();
+    }
+
+    private static Path modelPath(String relative) {
+        Path p = SharedData.require(relative);
+        return Files.exists(p.resolve("model.bin")) ? p.resolve("model.bin") : p;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void exportedGgufLoadsToTheSameWeightsAndLogits(String relative) throws IOException {
+        Path model = modelPath(relative);
+        Path gguf = tmp.resolve("model.weird-extension");
+        int[] tokens;
+        float[] before;
+        List<Tensor> original;
+        try (CpuBackend b = new CpuBackend(2); Checkpoint ck = Checkpoint.open(model);
+             Transformer m = new Transformer(ck.config(), ck.weights(), b)) {
+            tokens = new int[] {1, 5, 17, 42, Math.min(100, ck.config().vocabSize() - 1), 7};
+            before = logits(m, tokens);
+            Tokenizer tok = tokenizerOf(model);
+            GgufExporter.export(ck, m, tok, gguf);
+        }
+        assertTrue(ModelFormat.detect(gguf) instanceof ModelFormat.Gguf, "recognised by content, whatever the extension");
+        try (Checkpoint src = Checkpoint.open(model); Checkpoint back = Checkpoint.open(gguf)) {
+            assertSameTensors(src.weights(), back.weights(), relative);
+            assertEquals(src.config().dim(), back.config().dim());
+            assertEquals(src.config().headDim(), back.config().headDim());
+            assertEquals(src.config().kvHeads(), back.config().kvHeads());
+            assertEquals(src.config().tiedEmbeddings(), back.config().tiedEmbeddings());
+            assertEquals(src.config().normEps(), back.config().normEps());
+            try (CpuBackend b = new CpuBackend(2); Transformer m = new Transformer(back.config(), back.weights(), b)) {
+                float[] after = logits(m, tokens);
+                if (src.config().ropeScaling() instanceof RopeScaling.Llama3) {
+                    // llama.cpp stores Llama 3 scaling as per-frequency fp32 divisors: the same rule, rounded.
+                    assertTrue(GoldenFixture.relativeL2(after, before) < 1e-5, "rel L2 " + GoldenFixture.relativeL2(after, before));
+                } else {
+                    assertArrayEquals(before, after, relative + ": logits of the exported GGUF");
+                }
+            }
+            // A GGUF's rope_freqs has no Hugging Face form (the exporter refuses it), so Llama 3 scaling stops at GGUF.
+            if (src.format() instanceof ModelFormat.HuggingFace hf && !(src.config().ropeScaling() instanceof RopeScaling.Llama3)) {
+                Path again = tmp.resolve("hf-again");
+                try (CpuBackend b = new CpuBackend(2); Transformer m = new Transformer(back.config(), back.weights(), b)) {
+                    HuggingFaceExporter.export(back, m, null, again);
+                }
+                try (Arena a = Arena.ofConfined()) {
+                    var first = io.scalpel.io.SafetensorsReader.openDirectory(hf.path(), a).tensors();
+                    var second = io.scalpel.io.SafetensorsReader.openDirectory(again, a).tensors();
+                    for (var e : first.entrySet()) {
+                        Tensor t2 = second.get(e.getKey());
+                        if (e.getKey().equals("lm_head.weight") && t2 == null && back.config().tiedEmbeddings()) continue;
+                        assertTrue(t2 != null, "HF -> GGUF -> HF lost " + e.getKey());
+                        assertEquals(e.getValue().dtype(), t2.dtype(), e.getKey());
+                        assertArrayEquals(e.getValue().shape(), t2.shape(), e.getKey());
+                        assertEquals(-1, e.getValue().data().mismatch(t2.data()), "HF -> GGUF -> HF changed bytes of " + e.getKey());
+                    }
+                }
+            }
+        }
+    }
+
+    @Test void ggufCarriesLlamaCppKeysAndTheTokenizer() {
+        Path bin = SharedData.require("models/stories260K/stories260K.bin");
+        Path gguf = tmp.resolve("s.gguf");
+        Tokenizer source = TokenizerLoader.load(SharedData.require("models/stories260K/tok512.bin"));
+        try (CpuBackend b = new CpuBackend(1); Checkpoint ck = Checkpoint.open(bin); Transformer m = new Transformer(ck.config(), ck.weights(), b)) {
+            GgufExporter.export(ck, m, source, gguf);
+        }
+        try (Arena a = Arena.ofConfined()) {
+            var meta = GgufReader.open(gguf, a).metadata();
+            assertEquals("llama", meta.getString("general.architecture", ""));
+            assertEquals(32, meta.getInt("general.alignment", 0));
+            assertEquals(64, meta.getInt("llama.embedding_length", 0));
+            assertEquals(5, meta.getInt("llama.block_count", 0));
+            assertEquals("llama", meta.getString("tokenizer.ggml.model", ""));
+            assertEquals(512, meta.getStringList("tokenizer.ggml.tokens").size());
+        }
+        Tokenizer exported = TokenizerLoader.load(gguf);
+        for (String text : List.of("Once upon a time", "Lily and Ben went to the park. They saw a big dog!")) {
+            assertArrayEquals(source.encode(text, true), exported.encode(text, true), text);
+        }
+    }
+
+    static Tokenizer tokenizerOf(Path model) {
+        try {
+            if (model.getFileName().toString().endsWith(".bin") && model.getParent().resolve("tok512.bin").toFile().exists()) {
+                return TokenizerLoader.load(model.getParent().resolve("tok512.bin"));
+            }
+            return TokenizerLoader.load(model);
+        } catch (RuntimeException e) {
+            return null; // golden fixtures carry no tokenizer
+        }
+    }
+
+    static float[] logits(Transformer m, int[] tokens) {
+        try (Session s = m.newSession(tokens.length)) {
+            return s.forwardAllLogits(tokens, null);
+        }
+    }
+
+    static void assertSameTensors(ModelWeights a, ModelWeights b, String what) {
+        assertSame(a.embedding(), b.embedding(), what);
+        assertSame(a.finalNorm(), b.finalNorm(), what);
+        assertSame(a.output(), b.output(), what);
+        for (int l = 0; l < a.layers().size(); l++) {
+            LayerWeights x = a.layers().get(l), y = b.layers().get(l);
+            Tensor[] xs = {x.attnNorm(), x.wq(), x.wk(), x.wv(), x.wo(), x.bq(), x.bk(), x.bv(), x.ffnNorm(), x.gate(), x.up(), x.down()};
+            Tensor[] ys = {y.attnNorm(), y.wq(), y.wk(), y.wv(), y.wo(), y.bq(), y.bk(), y.bv(), y.ffnNorm(), y.gate(), y.up(), y.down()};
+            for (int i = 0; i < xs.length; i++) {
+                if (xs[i] == null) {
+                    assertEquals(null, ys[i], what + " layer " + l + " tensor " + i);
+                    continue;
+                }
+                assertSame(xs[i], ys[i], what + " layer " + l);
+            }
+        }
+    }
+
+    private static void assertSame(Tensor x, Tensor y, String what) {
+        assertEquals(x.dtype(), y.dtype(), what + " " + x.name());
+        assertEquals(x.size(), y.size(), what + " " + x.name());
+        assertEquals(-1, x.data().mismatch(y.data()), what + ": " + x.name() + " differs from " + y.name());
+    }
+}
