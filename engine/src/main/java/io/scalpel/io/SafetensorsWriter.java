@@ -183,7 +183,7 @@ public final class SafetensorsWriter {
         return out;
     }
 
-    private static void moveIntoPlace(Path tmp, Path target, WriteMode mode) throws IOException {
+    static void moveIntoPlace(Path tmp, Path target, WriteMode mode) throws IOException {
         if (mode == WriteMode.REPLACE_EXISTING) {
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

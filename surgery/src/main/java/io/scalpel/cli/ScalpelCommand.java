@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
         footer = {"", "Example:", "  scalpel demo --model ../shared/models/stories260K/stories260K.gguf",
                 "Run 'scalpel COMMAND --help' for a command's options."},
         subcommands = {DemoCommand.class, SurgeryCommand.class, ProbeCommand.class, SelectCommand.class, ExportCommand.class,
-                RevertCommand.class, EvalCommand.class, GenerateCommand.class, LogitsCommand.class, HiddenCommand.class,
+                RevertCommand.class, EvalCommand.class, SearchCommand.class, GenerateCommand.class, LogitsCommand.class, HiddenCommand.class,
                 TokenizeCommand.class, InfoCommand.class, BenchCommand.class, SynthCommand.class,
                 CommandLine.HelpCommand.class})
 public final class ScalpelCommand implements Callable<Integer> {

@@ -1,5 +1,6 @@
 package io.scalpel.surgery.patch;
 
+import io.scalpel.backend.cpu.QuantRowUpdate;
 import io.scalpel.backend.cpu.RowUpdate;
 import io.scalpel.tensor.Tensor;
 
@@ -27,10 +28,12 @@ public final class AppliedPatchCheck {
      */
     public static void requireApplied(Patch patch, List<Tensor> baseGates, List<Tensor> editedGates, Path edited) {
         float[] v = patch.direction();
-        // Quantized gates are re-quantized block-wise by the edit; only the hash check below applies to them.
-        boolean plain = !baseGates.getFirst().dtype().isQuantized();
-        for (int k = 0; plain && k < patch.size(); k++) {
+        for (int k = 0; k < patch.size(); k++) {
             Tensor base = baseGates.get(patch.layerOf(k)), ed = editedGates.get(patch.layerOf(k));
+            if (base.dtype().isQuantized()) {
+                requireQuantizedRowApplied(patch, k, base, ed, edited);
+                continue;
+            }
             long row = (long) patch.rowOf(k) * base.cols();
             for (int j = 0; j < base.cols(); j++) {
                 float w = base.getFloat(row + j);
@@ -62,11 +65,26 @@ public final class AppliedPatchCheck {
         }
     }
 
+    /** A quantized row holds the quantizer's re-encoding of {@code w + α·v}: redo that edit on a copy of the base row and compare bytes. */
+    private static void requireQuantizedRowApplied(Patch patch, int k, Tensor base, Tensor ed, Path edited) {
+        long rowBytes = base.dtype().rowBytes(base.cols());
+        long offset = patch.rowOf(k) * rowBytes;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment expected = arena.allocate(rowBytes);
+            expected.copyFrom(base.data().asSlice(offset, rowBytes));
+            QuantRowUpdate.addToRows(expected, base.dtype(), base.cols(), new int[] {0}, patch.direction(), 0, patch.alpha(), 1);
+            if (expected.mismatch(ed.data().asSlice(offset, rowBytes)) != -1) {
+                throw new PatchMismatchException(edited + ": gate row (" + patch.layerOf(k) + ", " + patch.rowOf(k)
+                        + ") is not the base row plus this patch's alpha·direction, re-quantized; this patch was not applied to this model");
+            }
+        }
+    }
+
     private static int bits(Tensor t, long i) {
         return switch (t.dtype()) {
             case F32 -> t.data().getAtIndex(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), i);
             case F16, BF16 -> t.data().getAtIndex(Tensor.I16_LE, i) & 0xFFFF;
-            default -> throw new IllegalArgumentException(t.name() + " is " + t.dtype() + ", not a plain float tensor");
+            default -> throw new IllegalArgumentException(t.name() + " holds " + t.dtype() + ", not F32/F16/BF16 elements");
         };
     }
 
