@@ -21,7 +21,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** Step 1–2: activations over labelled texts, then a linear probe; writes the probe as safetensors. */
-@Command(name = "probe", mixinStandardHelpOptions = true, description = "Train a behaviour probe on pooled hidden states; writes --out probe.safetensors.")
+@Command(name = "probe", mixinStandardHelpOptions = true, description = "Train a behaviour probe on pooled hidden states; writes --out probe.safetensors.",
+        footer = {"", "Example:", "  scalpel probe --model ../shared/models/stories260K/stories260K.bin --avoid rude.txt --keep polite.txt --out probe.safetensors"})
 public final class ProbeCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
     @Mixin SurgeryDataOptions data;

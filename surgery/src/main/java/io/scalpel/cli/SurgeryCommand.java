@@ -19,7 +19,8 @@ import java.util.concurrent.Callable;
 
 /** The main job: probe, select, edit and evaluate in one command; writes the patch and the report. */
 @Command(name = "surgery", mixinStandardHelpOptions = true,
-        description = "Model Surgery end to end: train a behaviour probe, select and edit gate rows, evaluate against random controls; writes DIR/patch.safetensors and DIR/report.md.")
+        description = "Model Surgery end to end: train a behaviour probe, select and edit gate rows, evaluate against random controls; writes DIR/patch.safetensors and DIR/report.md.",
+        footer = {"", "Example:", "  scalpel surgery --model ../shared/models/stories260K/stories260K.bin --data ../shared/data/sst2/dev.tsv --text-column content --avoid-value 0 --out surgery/"})
 public final class SurgeryCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
     @Mixin SurgeryDataOptions data;
