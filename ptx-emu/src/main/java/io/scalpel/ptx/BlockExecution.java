@@ -317,8 +317,8 @@ final class BlockExecution {
                     case CLZ -> r[in.d] = in.type.bits == 32 ? Integer.numberOfLeadingZeros((int) r[in.a]) : Long.numberOfLeadingZeros(r[in.a]);
                     case BREV -> r[in.d] = in.type.bits == 32 ? Integer.reverse((int) r[in.a]) & 0xFFFF_FFFFL : Long.reverse(r[in.a]);
                     case BFIND -> r[in.d] = bfind(in, r[in.a]);
-                    case PRMT -> r[in.d] = permute(r[in.a], r[in.b], r[in.c]);
-                    case BFI -> r[in.d] = insertBits(in.type, r[in.a], r[in.b], r[in.c], r[in.e]);
+                    case BFI -> r[in.d] = bfi(in.type.bits, r[in.a], r[in.b], r[in.c], r[in.e]);
+                    case PRMT -> r[in.d] = prmt(r[in.a], r[in.b], r[in.c]);
                     case FADD, FSUB, FMUL, FMA, FDIV, FMIN, FMAX, FNEG, FABS -> r[in.d] = floatOp(in, r);
                     case RCP, SQRT, RSQRT, EX2, LG2 -> r[in.d] = unaryFloat(in, r[in.a]);
                     case SETP -> r[in.d] = compare(in, r[in.a], r[in.b]) ? 1 : 0;
@@ -375,9 +375,18 @@ final class BlockExecution {
         return t.normalize(in.op == Op.DIV ? x / y : x % y);
     }
 
-    /** prmt.b32 default mode: result byte i is byte (selector nibble i & 7) of {b, a}, or its sign replicated when the nibble's bit 3 is set. */
-    static long permute(long a, long b, long c) {
-        long bytes = (a & 0xFFFF_FFFFL) | (b << 32);
+    /** PTX bfi: pos and len are taken mod 256; bits past the register's width are dropped. */
+    static long bfi(int width, long a, long b, long posReg, long lenReg) {
+        int pos = (int) (posReg & 0xFF), len = (int) (lenReg & 0xFF);
+        long widthMask = width == 64 ? -1L : (1L << width) - 1;
+        if (len == 0 || pos >= width) return b & widthMask;
+        long fieldMask = (len >= 64 ? -1L : (1L << len) - 1) << pos;
+        return ((b & ~fieldMask) | ((a << pos) & fieldMask)) & widthMask;
+    }
+
+    /** PTX prmt (generic mode): each result byte i is byte (c >> 4i) & 7 of {b:a}, sign-replicated when bit 3 of that nibble is set. */
+    static long prmt(long a, long b, long c) {
+        long bytes = (a & 0xFFFF_FFFFL) | ((b & 0xFFFF_FFFFL) << 32);
         long out = 0;
         for (int i = 0; i < 4; i++) {
             int sel = (int) (c >>> (4 * i)) & 0xF;
@@ -386,17 +395,6 @@ final class BlockExecution {
             out |= v << (8 * i);
         }
         return out;
-    }
-
-    /** bfi: b with bits [pos, pos + len) replaced by the low len bits of a (pos and len are the low 8 bits of their operands). */
-    static long insertBits(ScalarType type, long a, long b, long posRaw, long lenRaw) {
-        int bits = type.bits, pos = (int) (posRaw & 0xFF), len = (int) (lenRaw & 0xFF);
-        long result = type.normalize(b);
-        for (int i = 0; i < len && pos + i < bits; i++) {
-            long bit = 1L << (pos + i);
-            result = ((a >>> i) & 1) != 0 ? result | bit : result & ~bit;
-        }
-        return type.normalize(result);
     }
 
     private static long bfind(Instruction in, long a) {
