@@ -2,6 +2,7 @@ package io.scalpel.backend.cuda;
 
 import io.scalpel.backend.Backend;
 import io.scalpel.backend.Buffer;
+import io.scalpel.backend.DecodeGraphs;
 import io.scalpel.backend.Weight;
 import io.scalpel.tensor.DType;
 import io.scalpel.tensor.Tensor;
@@ -26,7 +27,7 @@ import java.util.Map;
  *
  * <p>Not thread-safe (like the CPU backend): one caller at a time, though any thread may be that caller.
  */
-public final class CudaBackend implements Backend {
+public final class CudaBackend implements Backend, DecodeGraphs {
     /** 8 MiB: large enough that per-chunk synchronisation is noise next to the copy itself. */
     private static final long STAGING_BYTES = 8L << 20;
 
@@ -518,6 +519,48 @@ public final class CudaBackend implements Backend {
 
     /** The kernel's reusable argument list, emptied for a new launch. */
     private KernelArgs args(CudaKernel kernel) { return argumentLists[kernel.ordinal()].reset(); }
+
+    // ---- decode graphs (CudaDecodeGraph drives these) ----------------------------------------------
+
+    @Override public boolean decodeGraphsEnabled() { return options.decodeGraphs(); }
+
+    @Override public boolean holdsChosenToken(int token) { return chosenTokenSlot != null && token == chosenToken && token >= 0; }
+
+    @Override public DecodeGraph newDecodeGraph(int capacity, int heads, int headDim) {
+        if (headDim > LaunchShapes.ATTENTION_MAX_HEAD_DIM) {
+            throw new UnsupportedOperationException("attention kernels handle head dimensions up to " + LaunchShapes.ATTENTION_MAX_HEAD_DIM + ", got " + headDim);
+        }
+        context.bind();
+        // Allocated now (keeping its value): no allocation may happen while a graph is being captured.
+        if (chosenTokenSlot == null) chosenTokenSlot = allocations.allocate(Integer.BYTES, "the chosen token id");
+        return new CudaDecodeGraph(this, capacity, heads, headDim);
+    }
+
+    /** {@code out[0] = table[id]} for the id in the chosen-token slot (no upload: what a replayed step embeds). */
+    void embedChosen(Buffer out, Weight table) {
+        CudaBuffer o = CudaBuffer.of(out);
+        CudaWeight t = CudaWeight.of(table);
+        need(o, t.cols(), "embed output");
+        if (chosenTokenSlot == null) throw new IllegalStateException("no token has been chosen on the device yet");
+        context.bind();
+        launch(LaunchShapes.rowsByColumns(1, t.cols()),
+                args(CudaKernel.byDType(t.dtype(), CudaKernel.EMBED_F32, CudaKernel.EMBED_F16, CudaKernel.EMBED_BF16))
+                        .pointer("out", o.pointer()).pointer("table", t.pointer()).pointer("tokens", chosenTokenSlot.at(0))
+                        .int32("count", 1).int32("vocab", t.rows()).int32("dim", t.cols()));
+    }
+
+    CudaContext context() { return context; }
+
+    DeviceAllocations allocations() { return allocations; }
+
+    KernelLibrary kernels() { return kernels; }
+
+    void launchKernel(LaunchShape shape, KernelArgs args) { launch(shape, args); }
+
+    KernelArgs argsFor(CudaKernel kernel) { return args(kernel); }
+
+    /** Copies {@code values} to device address {@code dst} (waits for the copy). */
+    void writeInts(long dst, int[] values) { toDevice(dst, MemorySegment.ofArray(values), (long) values.length * Integer.BYTES); }
 
     private static void need(CudaBuffer b, long n, String what) {
         if (n < 0 || n > b.length()) throw new IndexOutOfBoundsException(what + " needs " + n + " elements, buffer has " + b.length());

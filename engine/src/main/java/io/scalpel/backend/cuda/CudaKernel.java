@@ -29,6 +29,7 @@ public enum CudaKernel {
     RMSNORM_BF16(PtxModule.RMSNORM, "rmsnorm_bf16", POINTER, POINTER, POINTER, INT, INT, FLOAT),
 
     ROPE_ROTATE_HALF(PtxModule.ROPE, "rope_rotate_half", POINTER, POINTER, POINTER, INT, INT, INT, INT, INT),
+    ROPE_ROTATE_HALF_AT(PtxModule.ROPE, "rope_rotate_half_at", POINTER, POINTER, POINTER, INT, INT, INT, POINTER, INT),
 
     SWIGLU(PtxModule.SWIGLU, "swiglu", POINTER, POINTER, LONG),
 
@@ -43,6 +44,10 @@ public enum CudaKernel {
 
     ATTENTION_DECODE_SPLIT(PtxModule.ATTENTION, "attention_decode_split",
             POINTER, POINTER, POINTER, POINTER, POINTER, INT, INT, INT, INT, INT, INT, INT, FLOAT),
+    ATTENTION_DECODE_SPLIT_AT(PtxModule.ATTENTION, "attention_decode_split_at",
+            POINTER, POINTER, POINTER, POINTER, POINTER, INT, POINTER, INT, INT, INT, INT, INT, FLOAT),
+    KV_APPEND(PtxModule.ATTENTION, "kv_append", POINTER, POINTER, POINTER, POINTER, POINTER, INT),
+    ADVANCE_POSITION(PtxModule.ATTENTION, "advance_position", POINTER),
     ATTENTION_DECODE_COMBINE(PtxModule.ATTENTION, "attention_decode_combine", POINTER, POINTER, POINTER, INT, INT, INT, INT),
     ATTENTION_PREFILL_FLASH(PtxModule.ATTENTION, "attention_prefill_flash",
             POINTER, POINTER, POINTER, POINTER, INT, INT, INT, INT, INT, FLOAT),
