@@ -417,7 +417,7 @@ final class BlockExecution {
         return bits(v);
     }
 
-    private static long unaryFloat(Instruction in, long raw) {
+    static long unaryFloat(Instruction in, long raw) {
         if (in.type == ScalarType.F64) {
             double x = d(raw);
             double v = switch (in.op) {

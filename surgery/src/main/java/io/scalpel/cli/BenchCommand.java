@@ -1,5 +1,8 @@
 package io.scalpel.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.scalpel.backend.cpu.CpuBackend;
+import io.scalpel.perf.BandwidthProbe;
 import io.scalpel.perf.DecodeBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,6 +19,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--prompt-tokens", defaultValue = "32", description = "Prefill tokens per repeat (default ${DEFAULT-VALUE}).") int promptTokens;
     @Option(names = "--repeats", defaultValue = "3", description = "Measured repeats (default ${DEFAULT-VALUE}).") int repeats;
     @Option(names = "--json", description = "Print the result as one JSON object on the last line.") boolean json;
+    @Option(names = "--no-bandwidth-probe",
+            description = "Skip the memory bandwidth probe (on the CPU, by default a 1 GiB buffer is read with the same threads after the run, and decode GB/s reported as a share of that bandwidth).")
+    boolean noBandwidthProbe;
 
     @Override public Integer call() {
         if (tokens < 1 || promptTokens < 1 || repeats < 1) throw new UserInputException("--tokens, --prompt-tokens and --repeats must be at least 1");
@@ -24,7 +30,28 @@ public final class BenchCommand implements Callable<Integer> {
             if (promptTokens + tokens > room) throw new UserInputException("--prompt-tokens + --tokens exceed the model's context of " + room);
             DecodeBenchmark.Report r = DecodeBenchmark.run(model.model.toString(), m.transformer(),
                     new DecodeBenchmark.Settings(promptTokens, tokens, 1, repeats));
-            System.out.println(json ? r.toJson() : r.toString());
+            BandwidthProbe.Result floor = null;
+            // After the run, so the probe's buffer is not in the reported resident memory.
+            if (!noBandwidthProbe && m.transformer().backend() instanceof CpuBackend cpu) {
+                try (BandwidthProbe probe = new BandwidthProbe(BandwidthProbe.DEFAULT_BYTES)) {
+                    floor = probe.measure(cpu.threads(), 5);
+                }
+            }
+            if (json) {
+                ObjectNode n = r.toJsonNode();
+                if (floor != null) {
+                    n.put("bandwidth_gb_per_s", Math.round(floor.gigabytesPerSecond() * 100) / 100.0);
+                    n.put("bandwidth_threads", floor.threads());
+                    n.put("decode_percent_of_floor", Math.round(1000 * r.decodeGigabytesPerSecond() / floor.gigabytesPerSecond()) / 10.0);
+                }
+                System.out.println(n);
+            } else {
+                System.out.println(r);
+                if (floor != null) {
+                    System.out.printf("memory read bandwidth, %d threads over %d MiB: %.2f GB/s; decode reached %.1f %% of it%n",
+                            floor.threads(), floor.bytes() >> 20, floor.gigabytesPerSecond(), 100 * r.decodeGigabytesPerSecond() / floor.gigabytesPerSecond());
+                }
+            }
         }
         return 0;
     }

@@ -58,7 +58,7 @@ public final class EvalCommand implements Callable<Integer> {
             Map<String, ContinuationScorer> scorers = new LinkedHashMap<>();
             scorers.put("probe P(avoid), layer " + probe.layer(), new ProbeScorer(m.transformer(), probe, maxTokens));
             if (second != probe) scorers.put("second probe P(avoid), layer " + second.layer(), new ProbeScorer(m.transformer(), second, maxTokens));
-            scorers.putAll(extra);
+            scorers = SurgeryPipeline.ordered(scorers, extra, evaluation.primaryScore);
             var evaluator = new SurgeryEvaluator(m.transformer(), tok, m.surgeon(),
                     new SurgeryEvaluator.Settings(newTokens, controls, seed, maxTokens, ppl, 128, 16, evaluation.klTokens));
             var outcome = evaluator.run(promptList, klPrompts, patch.rows(), patch.direction(), patch.alpha(), scorers);
@@ -76,7 +76,8 @@ public final class EvalCommand implements Callable<Integer> {
             }
             var r = new SurgeryPipeline.Result(probe, second, probe.directionCosine(second),
                     new Selection(patch.rows(), selected, perLayer, total), patch, outcome, result, result.behaviour());
-            var written = SurgeryOutputs.write(out, r);
+            var written = SurgeryOutputs.write(out, r, List.of());
+            for (String warning : written.warnings()) System.out.println("warning: " + warning);
             System.out.println(written.verdict().sentence());
             System.out.println("wrote " + written.markdown());
         }

@@ -25,6 +25,10 @@ import java.nio.file.Path;
 public record LoadedModel(Checkpoint checkpoint, Backend backend, Transformer transformer, Surgeon surgeon) implements AutoCloseable {
 
     public static LoadedModel open(ModelOptions o, PrintStream log) {
+        o.validate();
+        java.util.List<Patch> patches = o.readPatches();
+        // Which device and how much memory are noise on every call; --verbose shows them.
+        if (!o.verbose) log = new PrintStream(java.io.OutputStream.nullOutputStream());
         Checkpoint ck = Checkpoint.open(o.model);
         Backend backend = null;
         Transformer transformer = null;
@@ -33,17 +37,18 @@ public record LoadedModel(Checkpoint checkpoint, Backend backend, Transformer tr
             log.println("scalpel: " + o.model.getFileName() + " (" + ck.format().description() + ") on " + backend.name());
             transformer = new Transformer(ck.config(), ck.weights(), backend);
             LoadedModel m = new LoadedModel(ck, backend, transformer, new Surgeon(transformer));
-            if (!o.patches.isEmpty()) {
+            if (!patches.isEmpty()) {
                 ModelIdentity identity = SurgeryPipeline.identity(ck);
-                for (Path p : o.patches) {
-                    Patch patch = PatchFile.read(p);
+                for (int i = 0; i < patches.size(); i++) {
+                    Path p = o.patches.get(i);
+                    Patch patch = patches.get(i);
                     try {
                         patch.identity().checkCompatible(identity);
                     } catch (RuntimeException e) {
                         throw new UserInputException(p + ": " + ScalpelCommand.oneLine(e.getMessage()));
                     }
                     m.surgeon().apply(patch.rows(), patch.direction(), patch.alpha());
-                    log.printf("scalpel: applied patch %s (%d rows, alpha %s)%n", p, patch.size(), patch.alpha());
+                    System.err.printf("scalpel: applied patch %s (%d rows, alpha %s)%n", p, patch.size(), patch.alpha());
                 }
             }
             for (Path p : o.loras) {
@@ -64,12 +69,7 @@ public record LoadedModel(Checkpoint checkpoint, Backend backend, Transformer tr
     }
 
     private static Backend chooseBackend(ModelOptions o, Checkpoint ck, PrintStream log) {
-        BackendChoice.DeviceRequest request;
-        try {
-            request = BackendChoice.DeviceRequest.parse(o.device);
-        } catch (IllegalArgumentException e) {
-            throw new UserInputException(e.getMessage());
-        }
+        BackendChoice.DeviceRequest request = BackendChoice.DeviceRequest.parse(o.device); // checked by ModelOptions.validate
         BackendChoice.Opened opened;
         try {
             opened = BackendChoice.open(request, CudaOptions.defaults(), () -> o.threads == null ? new CpuBackend() : new CpuBackend(o.threads));

@@ -33,6 +33,7 @@ public final class ProbeCommand implements Callable<Integer> {
         var o = surgery.toOptions(System.console() != null, edit);
         List<LabelledText> texts = data.read();
         try (LoadedModel m = LoadedModel.open(model, System.err)) {
+            edit.checkAgainst(m.transformer().config());
             Tokenizer tok = Tokenizers.checked(Tokenizers.forModel(model), m.transformer().config().vocabSize(), model.model);
             int index = o.layer() < 0 ? m.transformer().config().layers() : o.layer();
             var sample = io.scalpel.surgery.pipeline.SurgeryPipeline.balance(texts, data.maxPerClass, o.seed());
@@ -44,9 +45,9 @@ public final class ProbeCommand implements Callable<Integer> {
                 case LOGISTIC_REGRESSION -> new LogisticRegressionProbeTrainer().train(train, val, index);
             };
             ProbeMetadata p = probe.metadata();
-            System.out.printf("probe %s, layer %d: train %.1f%% (%d), validation %.1f%% (%d), |v| = %.4f, moved from init %.4f, converged %s%n",
+            System.out.printf("probe %s, layer %d: train %.1f%% (%d), validation %.1f%% (%d), |v| = %.4f, moved from init %.4f, converged: %s%n",
                     p.solver().id(), index, 100 * p.trainAccuracy(), p.trainCount(), 100 * p.validationAccuracy(), p.validationCount(),
-                    p.directionNorm(), p.distanceFromInit(), p.converged());
+                    p.directionNorm(), p.distanceFromInit(), io.scalpel.surgery.report.SurgeryReport.convergence(p));
             probe.save(out, SafetensorsWriter.WriteMode.CREATE_NEW);
             System.out.println("wrote " + out);
         }

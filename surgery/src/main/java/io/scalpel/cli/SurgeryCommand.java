@@ -37,16 +37,18 @@ public final class SurgeryCommand implements Callable<Integer> {
                    String behaviour, Path out, int maxPerClass) {
         SurgeryOutputs.checkFresh(out);
         evaluation.check();
+        SurgeryPipeline.Options options = surgery.toOptions(System.console() != null, edit).withEvaluation(maxPerClass, evaluation.klTokens, evaluation.primaryScore);
         List<LabelledText> texts = data.read();
         List<String> promptList = evaluation.promptList(), klPrompts = evaluation.klPromptList();
         Map<String, ContinuationScorer> extra = evaluation.scorers();
-        SurgeryPipeline.Options options = surgery.toOptions(System.console() != null, edit).withSampling(maxPerClass, evaluation.klTokens);
         try (LoadedModel m = LoadedModel.open(model, System.err)) {
+            edit.checkAgainst(m.transformer().config());
             Tokenizer tok = Tokenizers.checked(Tokenizers.forModel(model), m.transformer().config().vocabSize(), model.model);
             int[] ppl = evaluation.perplexityTokens(tok);
             SurgeryPipeline.Result r = new SurgeryPipeline(m.checkpoint(), m.transformer(), tok, System.err)
                     .run(behaviour, texts, promptList, klPrompts, extra, ppl, options);
-            SurgeryReport.Written w = SurgeryOutputs.write(out, r);
+            SurgeryReport.Written w = SurgeryOutputs.write(out, r, data.overridden);
+            for (String warning : w.warnings()) System.out.println("warning: " + warning);
             System.out.println(w.verdict().sentence());
             System.out.println("wrote " + out.resolve(SurgeryOutputs.PATCH) + ", " + w.markdown() + ", " + w.plot());
         }

@@ -8,8 +8,8 @@ import java.nio.file.Path;
 
 /**
  * Resolves a benchmark model name to a checkpoint path: {@code stories260K} from the shared data,
- * {@code 15M}, {@code 42M}, {@code 110M} as synthetic llama2.c F32 files and {@code 110M-bf16} as a
- * synthetic safetensors BF16 directory, generated once into the cache folder
+ * {@code 15M}, {@code 42M}, {@code 110M} as synthetic llama2.c F32 files and {@code 110M-bf16} / {@code 110M-f16} as a
+ * synthetic safetensors BF16 / F16 directory, generated once into the cache folder
  * ({@code -Dscalpel.bench.cache=DIR}, default {@code $TMPDIR/scalpel-bench}) and reused.
  */
 final class BenchModels {

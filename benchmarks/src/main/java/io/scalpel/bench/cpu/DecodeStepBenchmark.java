@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class DecodeStepBenchmark {
-    @Param({"stories260K", "15M", "42M", "110M", "110M-bf16"})
+    @Param({"stories260K", "15M", "42M", "110M", "110M-bf16", "110M-f16"})
     public String model;
 
     private CpuBackend backend;

@@ -28,9 +28,8 @@ final class Matmul implements WorkerPool.RangeTask {
     }
 
     void run(MemorySegment w, DType dtype, int n, int k, float[] x, int xOff, int rows, float[] out, int outOff) {
-        if (rows > 1 && (scratch.length == 0 || scratch[0].length < 4 * k)) {
-            scratch = new float[pool.parallelism()][4 * k];
-        }
+        int need = rows > 1 ? Math.max(4 * k, RowDot.SCRATCH) : RowDot.SCRATCH;
+        if (scratch.length == 0 || scratch[0].length < need) scratch = new float[pool.parallelism()][need];
         this.w = w;
         this.dtype = dtype;
         this.n = n;
@@ -50,17 +49,17 @@ final class Matmul implements WorkerPool.RangeTask {
     }
 
     @Override public void run(int from, int to, int worker) {
+        float[] block = scratch[worker];
         if (rows == 1) {
             if (dtype.isQuantized()) QuantRowDot.rows(w, dtype, from, to, k, x, xOff, out, outOff);
-            else RowDot.rows(w, dtype, from, to, k, x, xOff, out, outOff);
+            else RowDot.rows(w, dtype, from, to, k, x, xOff, out, outOff, block);
             return;
         }
-        float[] block = scratch[worker];
         int j = from;
         for (; j + 4 <= to; j += 4) {
             for (int r = 0; r < 4; r++) Widen.row(w, dtype, j + r, k, block, r * k);
             int t = 0;
-            for (; t + 4 <= rows; t += 4) TileDot.tile4x4(block, k, x, xOff, t, out, outOff, n, j);
+            for (; t + 2 <= rows; t += 2) TileDot.tile4x2(block, k, x, xOff, t, out, outOff, n, j);
             for (; t < rows; t++) TileDot.tile4x1(block, k, x, xOff, t, out, outOff, n, j);
         }
         for (; j < to; j++) {

@@ -27,13 +27,20 @@ final class RowDot {
 
     private RowDot() {}
 
-    /** {@code out[outOff + j] = W[j,:] · x} for rows {@code j} in [from, to) of a [n, k] weight. */
-    static void rows(MemorySegment w, DType dtype, int from, int to, int k, float[] x, int xOff, float[] out, int outOff) {
+    private static final int CHUNK = Widen.CHUNK;
+    /** Floats of scratch {@link #rows} needs. */
+    static final int SCRATCH = 4 * CHUNK;
+
+    /**
+     * {@code out[outOff + j] = W[j,:] · x} for rows {@code j} in [from, to) of a [n, k] weight;
+     * {@code scratch} holds at least {@link #SCRATCH} floats, private to the calling thread.
+     */
+    static void rows(MemorySegment w, DType dtype, int from, int to, int k, float[] x, int xOff, float[] out, int outOff, float[] scratch) {
         int j = from;
         switch (dtype) {
             case F32 -> { for (; j + 4 <= to; j += 4) f32x4(w, j, k, x, xOff, out, outOff + j); }
             case BF16 -> { for (; j + 4 <= to; j += 4) bf16x4(w, j, k, x, xOff, out, outOff + j); }
-            case F16 -> { for (; j + 4 <= to; j += 4) f16x4(w, j, k, x, xOff, out, outOff + j); }
+            case F16 -> { for (; j + 4 <= to; j += 4) f16x4(w, j, k, x, xOff, out, outOff + j, scratch); }
             case I32 -> throw new IllegalArgumentException("I32 weights have no float rows");
         }
         for (; j < to; j++) out[outOff + j] = one(w, dtype, j, k, x, xOff);
@@ -91,30 +98,39 @@ final class RowDot {
         out[o + 3] = tail(ra3, w, DType.BF16, row + 3, k, i, x, xOff);
     }
 
-    private static void f16x4(MemorySegment w, int row, int k, float[] x, int xOff, float[] out, int o) {
-        int L = F.length(), i = 0;
-        long r0 = (long) row * k * 2, rb = (long) k * 2, r1 = r0 + rb, r2 = r1 + rb, r3 = r2 + rb;
+    /**
+     * F16 rows go through L1: each {@link #CHUNK}-element stretch of the four rows is widened into
+     * {@code buf} by {@link Widen#f16Rows4} (a plain loop that C2 vectorises into hardware conversions,
+     * see {@link Widen}), then multiplied from there as F32 would be. The accumulators live across
+     * chunks, so the summation order (and the bits) are those of the register path of the other dtypes.
+     */
+    private static void f16x4(MemorySegment w, int row, int k, float[] x, int xOff, float[] out, int o, float[] buf) {
+        int L = F.length(), kv = k - k % L;
+        long rb = (long) k * 2, r0 = row * rb;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (; i + L <= k; i += L) {
-            FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
-            long b = 2L * i;
-            a0 = Widen.f16(w, r0 + b).fma(xv, a0);
-            a1 = Widen.f16(w, r1 + b).fma(xv, a1);
-            a2 = Widen.f16(w, r2 + b).fma(xv, a2);
-            a3 = Widen.f16(w, r3 + b).fma(xv, a3);
+        for (int c = 0; c < kv; c += CHUNK) {
+            int len = Math.min(CHUNK, kv - c);
+            Widen.f16Rows4(w, r0 + 2L * c, rb, len, buf);
+            for (int i = 0; i < len; i += L) {
+                FloatVector xv = FloatVector.fromArray(F, x, xOff + c + i);
+                a0 = FloatVector.fromArray(F, buf, i).fma(xv, a0);
+                a1 = FloatVector.fromArray(F, buf, CHUNK + i).fma(xv, a1);
+                a2 = FloatVector.fromArray(F, buf, 2 * CHUNK + i).fma(xv, a2);
+                a3 = FloatVector.fromArray(F, buf, 3 * CHUNK + i).fma(xv, a3);
+            }
         }
         float ra0 = 0f;
         for (int l = 0; l < L; l++) ra0 += a0.lane(l); // left to right: the same bits interpreted or compiled
-        out[o] = tail(ra0, w, DType.F16, row, k, i, x, xOff);
+        out[o] = tail(ra0, w, DType.F16, row, k, kv, x, xOff);
         float ra1 = 0f;
         for (int l = 0; l < L; l++) ra1 += a1.lane(l); // left to right: the same bits interpreted or compiled
-        out[o + 1] = tail(ra1, w, DType.F16, row + 1, k, i, x, xOff);
+        out[o + 1] = tail(ra1, w, DType.F16, row + 1, k, kv, x, xOff);
         float ra2 = 0f;
         for (int l = 0; l < L; l++) ra2 += a2.lane(l); // left to right: the same bits interpreted or compiled
-        out[o + 2] = tail(ra2, w, DType.F16, row + 2, k, i, x, xOff);
+        out[o + 2] = tail(ra2, w, DType.F16, row + 2, k, kv, x, xOff);
         float ra3 = 0f;
         for (int l = 0; l < L; l++) ra3 += a3.lane(l); // left to right: the same bits interpreted or compiled
-        out[o + 3] = tail(ra3, w, DType.F16, row + 3, k, i, x, xOff);
+        out[o + 3] = tail(ra3, w, DType.F16, row + 3, k, kv, x, xOff);
     }
 
     /** Adds the scalar tail {@code [tail, k)} of row {@code row}'s dot product to {@code sum}. */

@@ -27,6 +27,9 @@ final class Widen {
     static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.withShape(F.vectorShape());
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
+    /** Elements of each of four rows {@link #f16Rows4} widens per call: 4 × 512 floats = 8 KiB, well inside L1. */
+    static final int CHUNK = 512;
+
     private Widen() {}
 
     /** F.length() BF16 weights at {@code byteOff} as fp32. */
@@ -46,6 +49,31 @@ final class Widen {
         IntVector special = magnitude.or(0x7F800000);
         IntVector bits = scaled.blend(special, infOrNaN).blend(special.or(0x00400000), nan);
         return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    }
+
+    /**
+     * Widens {@code n} elements of each of four F16 rows ({@code rowBytes} apart, the first at byte
+     * {@code off}, {@code n <= CHUNK}) into {@code dst} at {@code 0, CHUNK, 2·CHUNK, 3·CHUNK}. A plain
+     * loop on purpose: C2 turns {@code Float.float16ToFloat} into the CPU's conversion instruction and
+     * vectorises the loop (SuperWord), which the Vector API cannot express in JDK 25. The destination
+     * strides are constants because SuperWord vectorises stores into one array only when it can prove
+     * they do not overlap (with a variable stride it left the loop scalar: 4× slower). Kept a method of
+     * its own, never passed a vector, so its compiled size does not count against the caller's inlining budget.
+     */
+    static void f16Rows4(MemorySegment w, long off, long rowBytes, int n, float[] dst) {
+        long o1 = off + rowBytes, o2 = o1 + rowBytes, o3 = o2 + rowBytes;
+        for (int i = 0; i < n; i++) {
+            long b = 2L * i;
+            dst[i] = Float.float16ToFloat(w.get(Tensor.I16_LE, off + b));
+            dst[CHUNK + i] = Float.float16ToFloat(w.get(Tensor.I16_LE, o1 + b));
+            dst[2 * CHUNK + i] = Float.float16ToFloat(w.get(Tensor.I16_LE, o2 + b));
+            dst[3 * CHUNK + i] = Float.float16ToFloat(w.get(Tensor.I16_LE, o3 + b));
+        }
+    }
+
+    /** Widens {@code n} F16 values at byte {@code off} into {@code dst[dstOff ..)}: the one-row form of {@link #f16Rows4}. */
+    static void f16Run(MemorySegment w, long off, int n, float[] dst, int dstOff) {
+        for (int i = 0; i < n; i++) dst[dstOff + i] = Float.float16ToFloat(w.get(Tensor.I16_LE, off + 2L * i));
     }
 
     /** Element {@code i} of a stored row starting at byte {@code off}, widened (for loop tails). */
@@ -73,10 +101,7 @@ final class Widen {
                 for (; i + L <= k; i += L) bf16(w, off + 2L * i).intoArray(dst, dstOff + i);
                 for (; i < k; i++) dst[dstOff + i] = scalar(w, dtype, off, i);
             }
-            case F16 -> {
-                for (; i + L <= k; i += L) f16(w, off + 2L * i).intoArray(dst, dstOff + i);
-                for (; i < k; i++) dst[dstOff + i] = scalar(w, dtype, off, i);
-            }
+            case F16 -> f16Run(w, off, k, dst, dstOff);
             case I32 -> throw new IllegalArgumentException("I32 weights have no float rows");
             case Q8_0, Q4_0, Q4_K, Q6_K -> throw new IllegalStateException("unreachable: quantized rows handled above");
         }

@@ -38,15 +38,21 @@ public final class SurgeryEvaluator {
                            int[] perplexityTokens, int perplexityWindow, int perplexityMaxWindows, int klPositions) {}
 
     /** One condition's continuations and the measurements that need the edited model itself. */
+    /** @param storageError the edit's {@link Edit#storageError()}; NaN for the base model */
     public record Condition(String name, List<int[]> continuations, List<String> texts, double perplexityNll,
-                            double changedTokenShare, double klToBase) {}
+                            double changedTokenShare, double klToBase, double storageError) {
+        public Condition(String name, List<int[]> continuations, List<String> texts, double perplexityNll,
+                         double changedTokenShare, double klToBase) {
+            this(name, continuations, texts, perplexityNll, changedTokenShare, klToBase, Double.NaN);
+        }
+    }
 
-    /** Every condition, then every score of every condition (score name → per-prompt values). */
-    public record Outcome(List<Condition> conditions, Map<String, Map<String, double[]>> scores) {
+    /** The prompts (as given), every condition, then every score of every condition (score name → per-prompt values). */
+    public record Outcome(List<String> prompts, List<Condition> conditions, Map<String, Map<String, double[]>> scores) {
         /** The report's view of each condition, with {@code primary} as its behaviour score. */
         public List<ConditionScores> conditionScores(String primary) {
             return conditions.stream().map(c -> new ConditionScores(c.name(), scores.get(c.name()).get(primary),
-                    Math.exp(c.perplexityNll()), c.changedTokenShare(), c.klToBase())).toList();
+                    Math.exp(c.perplexityNll()), c.changedTokenShare(), c.klToBase(), c.storageError())).toList();
         }
     }
 
@@ -84,7 +90,7 @@ public final class SurgeryEvaluator {
         }
         Map<String, Map<String, double[]>> scores = new LinkedHashMap<>();
         for (Condition cond : conditions) scores.put(cond.name(), score(baseline, cond, scorers));
-        return new Outcome(conditions, scores);
+        return new Outcome(baseline.prompts(), conditions, scores);
     }
 
     /** Base continuations and KL reference; the model must be unedited. */
@@ -115,7 +121,9 @@ public final class SurgeryEvaluator {
     public Condition measureEdited(String name, Baseline baseline, int[][] rows, float[] direction, float alpha) {
         Edit edit = surgeon.apply(rows, direction, alpha);
         try {
-            return measure(name, baseline);
+            Condition c = measure(name, baseline);
+            return new Condition(c.name(), c.continuations(), c.texts(), c.perplexityNll(), c.changedTokenShare(), c.klToBase(),
+                    edit.storageError());
         } finally {
             surgeon.revert(edit);
         }

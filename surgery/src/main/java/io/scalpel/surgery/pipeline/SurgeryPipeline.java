@@ -48,13 +48,15 @@ public final class SurgeryPipeline {
      * @param secondLayer  index of the second, independent probe used to score (-1 = L/2)
      * @param topK         rows to edit (null = the paper's share of all gate rows)
      * @param maxPerClass  texts per class at most (seeded sample), 0 = all
+     * @param primaryScore the scorer the verdict, the plots and the search's pick use, by name or the start of
+     *                     its name ("probe", "second probe", "lexicon", "refusal", "judge"); null = the edit probe
      */
     public record Options(int layer, int secondLayer, int maxTokens, ProbeSolver solver, AdamProbeTrainer.Settings adam,
                           double validationShare, long seed, Integer topK, float alpha, int newTokens, int randomControls,
-                          int maxPerClass, ActivationCache cache, boolean progress, int klPositions) {
-        public Options withSampling(int maxPerClass, int klPositions) {
+                          int maxPerClass, ActivationCache cache, boolean progress, int klPositions, String primaryScore) {
+        public Options withEvaluation(int maxPerClass, int klPositions, String primaryScore) {
             return new Options(layer, secondLayer, maxTokens, solver, adam, validationShare, seed, topK, alpha, newTokens,
-                    randomControls, maxPerClass, cache, progress, klPositions);
+                    randomControls, maxPerClass, cache, progress, klPositions, primaryScore);
         }
     }
 
@@ -125,6 +127,21 @@ public final class SurgeryPipeline {
         return scorers;
     }
 
+    /** All scorers in report order, the primary one first (the verdict and the search read the first). */
+    public static Map<String, ContinuationScorer> ordered(Map<String, ContinuationScorer> probes, Map<String, ContinuationScorer> extra,
+                                                          String primary) {
+        Map<String, ContinuationScorer> all = new LinkedHashMap<>(probes);
+        all.putAll(extra);
+        if (primary == null) return all;
+        String key = all.keySet().stream().filter(k -> k.startsWith(primary)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("--primary-score " + primary + " names no scorer of this run; scorers: "
+                        + String.join(", ", all.keySet())));
+        Map<String, ContinuationScorer> out = new LinkedHashMap<>();
+        out.put(key, all.get(key));
+        all.forEach(out::putIfAbsent);
+        return out;
+    }
+
     public SurgeryEvaluator evaluator(Surgeon surgeon, int[] perplexityTokens, Options o) {
         return new SurgeryEvaluator(model, tokenizer, surgeon, new SurgeryEvaluator.Settings(
                 o.newTokens(), o.randomControls(), o.seed(), o.maxTokens(), perplexityTokens, 128, 16, o.klPositions()));
@@ -151,8 +168,7 @@ public final class SurgeryPipeline {
                 Arrays.toString(selection.perLayerCount()));
         Patch patch = new Patch(v, o.alpha(), selection.rows(), layer, identity);
 
-        Map<String, ContinuationScorer> scorers = probeScorers(probes, o);
-        scorers.putAll(extraScorers);
+        Map<String, ContinuationScorer> scorers = ordered(probeScorers(probes, o), extraScorers, o.primaryScore());
         SurgeryEvaluator evaluator = evaluator(new Surgeon(model), perplexityTokens, o);
         log.printf("scalpel: evaluating %d prompts × (base, edit, %d random controls)%n", prompts.size(), o.randomControls());
         SurgeryEvaluator.Outcome outcome = evaluator.run(prompts, klPrompts, selection.rows(), v, o.alpha(), scorers);

@@ -1,0 +1,111 @@
+package io.scalpel.perf;
+
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.concurrent.CyclicBarrier;
+
+/**
+ * The memory read bandwidth of this machine, measured the plainest way: {@code threads} threads each
+ * sum their contiguous share of one off-heap buffer far larger than the caches. A decode step reads
+ * every weight once, so this rate is its floor in time — "decode GB/s as a share of it" says how much
+ * of the memory system the kernels use, and on a shared machine it moves with the neighbours' load, so
+ * it is measured in the same run as the figure it is compared with.
+ *
+ * <p>The read is four independent vector adds per 4 vectors loaded, so arithmetic is never the limit
+ * (one add per 32 or 64 bytes, against a few bytes per cycle of DRAM per core).
+ */
+public final class BandwidthProbe implements AutoCloseable {
+    /** 1 GiB: 30× the 32 MiB L3 of the machines measured here, so the caches do not count. */
+    public static final long DEFAULT_BYTES = 1L << 30;
+    private static final VectorSpecies<Long> V = LongVector.SPECIES_PREFERRED;
+
+    /** Median and per-pass read bandwidth in GB/s (10⁹ bytes/s) over {@code bytes} with {@code threads} threads. */
+    public record Result(long bytes, int threads, double gigabytesPerSecond, double[] passes) {}
+
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment buffer;
+
+    /** Allocates and touches {@code bytes} (every page made resident, so the passes measure reads, not page faults). */
+    public BandwidthProbe(long bytes) {
+        long unit = 4L * V.vectorByteSize();
+        if (bytes < unit) throw new IllegalArgumentException("bandwidth probe buffer must hold at least " + unit + " bytes");
+        buffer = arena.allocate(bytes / unit * unit, 4096);
+        buffer.fill((byte) 1);
+    }
+
+    /** One warm-up pass (the JIT compiles the read loop), then the median of {@code passes} timed ones. */
+    public Result measure(int threads, int passes) {
+        if (threads < 1 || passes < 1) throw new IllegalArgumentException("bandwidth probe needs >= 1 thread and >= 1 pass");
+        readOnce(threads);
+        double[] rates = new double[passes];
+        for (int p = 0; p < passes; p++) {
+            long t0 = System.nanoTime();
+            readOnce(threads);
+            rates[p] = buffer.byteSize() / ((System.nanoTime() - t0) / 1e9) / 1e9;
+        }
+        double[] sorted = rates.clone();
+        Arrays.sort(sorted);
+        double median = passes % 2 == 1 ? sorted[passes / 2] : (sorted[passes / 2 - 1] + sorted[passes / 2]) / 2;
+        return new Result(buffer.byteSize(), threads, median, rates);
+    }
+
+    /** Reads the whole buffer once, split into {@code threads} contiguous shares that start together; returns a checksum. */
+    public long readOnce(int threads) {
+        long unit = 4L * V.vectorByteSize(), units = buffer.byteSize() / unit;
+        long[] sums = new long[threads];
+        CyclicBarrier start = new CyclicBarrier(threads);
+        Thread[] helpers = new Thread[threads - 1];
+        for (int t = 1; t < threads; t++) {
+            int id = t;
+            helpers[t - 1] = Thread.ofPlatform().daemon().name("bandwidth-probe-" + t).start(() -> {
+                await(start);
+                sums[id] = sum(share(id, threads, units, unit), share(id + 1, threads, units, unit));
+            });
+        }
+        await(start);
+        sums[0] = sum(0, share(1, threads, units, unit));
+        for (Thread h : helpers) {
+            try {
+                h.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while measuring bandwidth", e);
+            }
+        }
+        long total = 0;
+        for (long s : sums) total += s;
+        return total;
+    }
+
+    public long bytes() { return buffer.byteSize(); }
+
+    private static long share(int t, int threads, long units, long unit) { return units * t / threads * unit; }
+
+    private long sum(long from, long to) {
+        long step = V.vectorByteSize();
+        LongVector a0 = LongVector.zero(V), a1 = a0, a2 = a0, a3 = a0;
+        for (long b = from; b < to; b += 4 * step) {
+            a0 = a0.add(LongVector.fromMemorySegment(V, buffer, b, ByteOrder.LITTLE_ENDIAN));
+            a1 = a1.add(LongVector.fromMemorySegment(V, buffer, b + step, ByteOrder.LITTLE_ENDIAN));
+            a2 = a2.add(LongVector.fromMemorySegment(V, buffer, b + 2 * step, ByteOrder.LITTLE_ENDIAN));
+            a3 = a3.add(LongVector.fromMemorySegment(V, buffer, b + 3 * step, ByteOrder.LITTLE_ENDIAN));
+        }
+        return a0.add(a1).add(a2).add(a3).reduceLanes(VectorOperators.ADD);
+    }
+
+    private static void await(CyclicBarrier b) {
+        try {
+            b.await();
+        } catch (Exception e) {
+            throw new IllegalStateException("bandwidth probe threads did not start together", e);
+        }
+    }
+
+    @Override public void close() { arena.close(); }
+}
