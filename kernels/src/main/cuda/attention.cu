@@ -53,11 +53,20 @@ constexpr int ATT_DECODE_WARPS = ATT_DECODE_THREADS / 32;
 
 // ---- decode: split over the key range ------------------------------------------------------------
 
-__device__ __forceinline__ void decode_split(float* part_o, float* part_ml, const float* q, const float* k_cache, const float* v_cache,
-                                             int rows, int pos0, int heads, int kv_heads, int head_dim, int splits, int chunk, float scale) {
-    __shared__ float warp_m[ATT_DECODE_WARPS];
-    __shared__ float warp_l[ATT_DECODE_WARPS];
-    __shared__ float warp_o[ATT_DECODE_WARPS][ATT_MAX_HEAD_DIM];
+// The split kernels' body. Its shared arrays are declared by each entry and passed in: shared variables
+// declared inside a device function become module-scope .shared in the PTX, charged to no entry in particular.
+struct DecodeShared {
+    float warp_m[ATT_DECODE_WARPS];
+    float warp_l[ATT_DECODE_WARPS];
+    float warp_o[ATT_DECODE_WARPS][ATT_MAX_HEAD_DIM];
+};
+
+__device__ __forceinline__ void decode_split(DecodeShared& sh, float* part_o, float* part_ml, const float* q, const float* k_cache,
+                                             const float* v_cache, int rows, int pos0, int heads, int kv_heads, int head_dim,
+                                             int splits, int chunk, float scale) {
+    float* warp_m = sh.warp_m;
+    float* warp_l = sh.warp_l;
+    auto& warp_o = sh.warp_o;
 
     const int split = blockIdx.x;
     const int h = blockIdx.y;
@@ -149,7 +158,8 @@ __device__ __forceinline__ void decode_split(float* part_o, float* part_ml, cons
 extern "C" __global__ void __launch_bounds__(ATT_DECODE_THREADS)
 attention_decode_split(float* part_o, float* part_ml, const float* q, const float* k_cache, const float* v_cache, int rows,
                        int pos0, int heads, int kv_heads, int head_dim, int splits, int chunk, float scale) {
-    decode_split(part_o, part_ml, q, k_cache, v_cache, rows, pos0, heads, kv_heads, head_dim, splits, chunk, scale);
+    __shared__ DecodeShared sh;
+    decode_split(sh, part_o, part_ml, q, k_cache, v_cache, rows, pos0, heads, kv_heads, head_dim, splits, chunk, scale);
 }
 
 // The same with the position read from device memory, so a captured graph replays at any position (the
@@ -157,7 +167,8 @@ attention_decode_split(float* part_o, float* part_ml, const float* q, const floa
 extern "C" __global__ void __launch_bounds__(ATT_DECODE_THREADS)
 attention_decode_split_at(float* part_o, float* part_ml, const float* q, const float* k_cache, const float* v_cache, int rows,
                           const int* pos0_at, int heads, int kv_heads, int head_dim, int splits, int chunk, float scale) {
-    decode_split(part_o, part_ml, q, k_cache, v_cache, rows, *pos0_at, heads, kv_heads, head_dim, splits, chunk, scale);
+    __shared__ DecodeShared sh;
+    decode_split(sh, part_o, part_ml, q, k_cache, v_cache, rows, *pos0_at, heads, kv_heads, head_dim, splits, chunk, scale);
 }
 
 // kv_append: K[pos] = k and V[pos] = v for one decode row, pos read from device memory (the graph-replayed
