@@ -317,6 +317,8 @@ final class BlockExecution {
                     case CLZ -> r[in.d] = in.type.bits == 32 ? Integer.numberOfLeadingZeros((int) r[in.a]) : Long.numberOfLeadingZeros(r[in.a]);
                     case BREV -> r[in.d] = in.type.bits == 32 ? Integer.reverse((int) r[in.a]) & 0xFFFF_FFFFL : Long.reverse(r[in.a]);
                     case BFIND -> r[in.d] = bfind(in, r[in.a]);
+                    case PRMT -> r[in.d] = permute(r[in.a], r[in.b], r[in.c]);
+                    case BFI -> r[in.d] = insertBits(in.type, r[in.a], r[in.b], r[in.c], r[in.e]);
                     case FADD, FSUB, FMUL, FMA, FDIV, FMIN, FMAX, FNEG, FABS -> r[in.d] = floatOp(in, r);
                     case RCP, SQRT, RSQRT, EX2, LG2 -> r[in.d] = unaryFloat(in, r[in.a]);
                     case SETP -> r[in.d] = compare(in, r[in.a], r[in.b]) ? 1 : 0;
@@ -371,6 +373,30 @@ final class BlockExecution {
         if (y == 0) return in.op == Op.DIV ? t.normalize(-1L) : x; // PTX leaves it undefined; hardware gives all ones
         if (t.bits == 64 && !t.signed) return in.op == Op.DIV ? Long.divideUnsigned(x, y) : Long.remainderUnsigned(x, y);
         return t.normalize(in.op == Op.DIV ? x / y : x % y);
+    }
+
+    /** prmt.b32 default mode: result byte i is byte (selector nibble i & 7) of {b, a}, or its sign replicated when the nibble's bit 3 is set. */
+    static long permute(long a, long b, long c) {
+        long bytes = (a & 0xFFFF_FFFFL) | (b << 32);
+        long out = 0;
+        for (int i = 0; i < 4; i++) {
+            int sel = (int) (c >>> (4 * i)) & 0xF;
+            long v = (bytes >>> (8 * (sel & 7))) & 0xFF;
+            if ((sel & 8) != 0) v = (v & 0x80) != 0 ? 0xFF : 0;
+            out |= v << (8 * i);
+        }
+        return out;
+    }
+
+    /** bfi: b with bits [pos, pos + len) replaced by the low len bits of a (pos and len are the low 8 bits of their operands). */
+    static long insertBits(ScalarType type, long a, long b, long posRaw, long lenRaw) {
+        int bits = type.bits, pos = (int) (posRaw & 0xFF), len = (int) (lenRaw & 0xFF);
+        long result = type.normalize(b);
+        for (int i = 0; i < len && pos + i < bits; i++) {
+            long bit = 1L << (pos + i);
+            result = ((a >>> i) & 1) != 0 ? result | bit : result & ~bit;
+        }
+        return type.normalize(result);
     }
 
     private static long bfind(Instruction in, long a) {

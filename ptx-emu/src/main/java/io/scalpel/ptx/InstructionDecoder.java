@@ -46,6 +46,22 @@ final class InstructionDecoder {
             case "mov" -> { mov(in, mods, ops, p); yield null; }
             case "add", "sub", "mul", "mad", "fma", "div", "rem", "min", "max", "neg", "abs" -> { arithmetic(name, in, mods, ops, p); yield null; }
             case "and", "or", "xor", "not", "shl", "shr", "popc", "clz", "brev", "bfind" -> { bits(name, in, mods, ops, p); yield null; }
+            case "prmt" -> {
+                if (!mods.equals(List.of("b32"))) throw unsupported(opcode, "only the default byte-permute mode");
+                in.op = Op.PRMT;
+                in.type = ScalarType.B32;
+                need(ops, 4, in);
+                in.d = p.slot(ops.get(0)); in.a = p.slot(ops.get(1)); in.b = p.slot(ops.get(2)); in.c = p.slot(ops.get(3));
+                yield null;
+            }
+            case "bfi" -> {
+                in.type = onlyType(mods, opcode);
+                if (in.type != ScalarType.B32 && in.type != ScalarType.B64) throw unsupported(opcode, "type");
+                in.op = Op.BFI;
+                need(ops, 5, in);
+                in.d = p.slot(ops.get(0)); in.a = p.slot(ops.get(1)); in.b = p.slot(ops.get(2)); in.c = p.slot(ops.get(3)); in.e = p.slot(ops.get(4));
+                yield null;
+            }
             case "rcp", "sqrt", "rsqrt", "ex2", "lg2" -> { unaryFloat(name, in, mods, ops, p); yield null; }
             case "setp" -> { setp(in, mods, ops, p); yield null; }
             case "selp" -> {
