@@ -152,9 +152,7 @@ public final class Session implements AutoCloseable {
         for (int l = 0; l < c.layers(); l++) {
             Transformer.Layer w = model.layers().get(l);
             b.rmsNorm(xb, x, w.attnNorm(), 1, d, c.normEps());
-            b.matmul(q, xb, w.wq(), 1);
-            b.matmul(kStep, xb, w.wk(), 1);
-            b.matmul(vStep, xb, w.wv(), 1);
+            b.matmulTriple(xb, 1, q, w.wq(), kStep, w.wk(), vStep, w.wv());
             if (w.bq() != null) b.addBias(q, w.bq(), 1);
             if (w.bk() != null) b.addBias(kStep, w.bk(), 1);
             if (w.bv() != null) b.addBias(vStep, w.bv(), 1);
@@ -165,8 +163,7 @@ public final class Session implements AutoCloseable {
             b.matmul(xb2, att, w.wo(), 1);
             b.add(x, xb2, d);
             b.rmsNorm(xb, x, w.ffnNorm(), 1, d, c.normEps());
-            b.matmul(hb, xb, w.gate(), 1);
-            b.matmul(hb2, xb, w.up(), 1);
+            b.matmulPair(xb, 1, hb, w.gate(), hb2, w.up());
             b.swiglu(hb, hb2, h);
             b.matmul(xb2, hb, w.down(), 1);
             b.add(x, xb2, d);
@@ -187,9 +184,7 @@ public final class Session implements AutoCloseable {
             b.rmsNorm(xb, x, w.attnNorm(), T, d, c.normEps());
             Buffer k = kCache.get(l).slice((long) pos0 * kv, (long) T * kv);
             Buffer v = vCache.get(l).slice((long) pos0 * kv, (long) T * kv);
-            b.matmul(q, xb, w.wq(), T);
-            b.matmul(k, xb, w.wk(), T);
-            b.matmul(v, xb, w.wv(), T);
+            b.matmulTriple(xb, T, q, w.wq(), k, w.wk(), v, w.wv());
             if (w.bq() != null) b.addBias(q, w.bq(), T);
             if (w.bk() != null) b.addBias(k, w.bk(), T);
             if (w.bv() != null) b.addBias(v, w.bv(), T);
@@ -200,8 +195,7 @@ public final class Session implements AutoCloseable {
             b.add(x, xb2, (long) T * d);
             // MLP block: x += Wdown · (silu(Wgate·n(x)) ⊙ Wup·n(x))
             b.rmsNorm(xb, x, w.ffnNorm(), T, d, c.normEps());
-            b.matmul(hb, xb, w.gate(), T);
-            b.matmul(hb2, xb, w.up(), T);
+            b.matmulPair(xb, T, hb, w.gate(), hb2, w.up());
             b.swiglu(hb, hb2, (long) T * h);
             b.matmul(xb2, hb, w.down(), T);
             b.add(x, xb2, (long) T * d);

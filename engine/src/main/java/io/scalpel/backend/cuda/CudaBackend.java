@@ -270,6 +270,40 @@ public final class CudaBackend implements Backend, DecodeGraphs {
         matmulWith(options.prefillMatmul(), o, xi, cw, rows);
     }
 
+    /** One row: a single {@code matvec3} launch for both (same dtype and width); otherwise two products. */
+    @Override public void matmulPair(Buffer x, int rows, Buffer outA, Weight wa, Buffer outB, Weight wb) {
+        if (!fusedMatvec(x, rows, outA, wa, outB, wb, null, null)) Backend.super.matmulPair(x, rows, outA, wa, outB, wb);
+    }
+
+    /** One row: a single {@code matvec3} launch for all three (same dtype and width); otherwise three products. */
+    @Override public void matmulTriple(Buffer x, int rows, Buffer outA, Weight wa, Buffer outB, Weight wb, Buffer outC, Weight wc) {
+        if (!fusedMatvec(x, rows, outA, wa, outB, wb, outC, wc)) Backend.super.matmulTriple(x, rows, outA, wa, outB, wb, outC, wc);
+    }
+
+    /** Launches {@code matvec3} for two or three products of one x row; false (nothing done) where it does not apply. */
+    private boolean fusedMatvec(Buffer x, int rows, Buffer outA, Weight wa, Buffer outB, Weight wb, Buffer outC, Weight wc) {
+        if (rows != 1) return false;
+        CudaWeight a = CudaWeight.of(wa), b = CudaWeight.of(wb), c = wc == null ? b : CudaWeight.of(wc);
+        if (a.dtype() != b.dtype() || a.dtype() != c.dtype() || a.cols() != b.cols() || a.cols() != c.cols()) return false;
+        if (a.rows() == 0 || b.rows() == 0 || c.rows() == 0) return false;
+        CudaBuffer xi = CudaBuffer.of(x), oa = CudaBuffer.of(outA), ob = CudaBuffer.of(outB), oc = outC == null ? ob : CudaBuffer.of(outC);
+        need(xi, a.cols(), "matmul input");
+        need(oa, a.rows(), "matmul output A");
+        need(ob, b.rows(), "matmul output B");
+        need(oc, c.rows(), "matmul output C");
+        int products = wc == null ? 2 : 3;
+        int widest = Math.max(a.rows(), Math.max(b.rows(), c.rows()));
+        context.bind();
+        LaunchShape base = LaunchShapes.warpPerRow(widest, 1);
+        launch(new LaunchShape(base.gridX(), 1, products, base.blockX(), 1, 1, 0),
+                args(CudaKernel.byDType(a.dtype(), CudaKernel.MATVEC3_F32, CudaKernel.MATVEC3_F16, CudaKernel.MATVEC3_BF16))
+                        .pointer("out0", oa.pointer()).pointer("w0", a.pointer()).int32("n0", a.rows())
+                        .pointer("out1", ob.pointer()).pointer("w1", b.pointer()).int32("n1", b.rows())
+                        .pointer("out2", oc.pointer()).pointer("w2", c.pointer()).int32("n2", wc == null ? 0 : c.rows())
+                        .pointer("x", xi.pointer()).int32("rows", 1).int32("k", a.cols()));
+        return true;
+    }
+
     /** A matrix-matrix product with an explicit variant (benchmarks and tests compare them side by side). */
     public void matmul(Buffer out, Buffer x, Weight w, int rows, MatmulVariant variant) {
         CudaBuffer o = CudaBuffer.of(out), xi = CudaBuffer.of(x);

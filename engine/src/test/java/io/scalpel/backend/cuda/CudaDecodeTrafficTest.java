@@ -26,11 +26,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class CudaDecodeTrafficTest {
 
-    /** Kernels of one decode step as launched one by one: embed; 16 per layer; final norm, logits; argmax's 2. */
-    static long launchesPerStep(ModelConfig c) { return 1 + 16L * c.layers() + 2 + 2; }
+    /**
+     * Kernels of one decode step as launched one by one: embed; per layer 13 (norm, fused QKV, 2 RoPE, 2 attention,
+     * Wo, add, norm, fused gate/up, SwiGLU, down, add); final norm, logits; argmax's 2.
+     */
+    static long launchesPerStep(ModelConfig c) { return 1 + 13L * c.layers() + 2 + 2; }
 
-    /** Kernels one replay of the captured step runs: embed; 17 per layer (K/V append added); final norm, logits; position advance. */
-    static long graphKernels(ModelConfig c) { return 1 + 17L * c.layers() + 2 + 1; }
+    /** Kernels one replay of the captured step runs: embed; 14 per layer (K/V append added); final norm, logits; position advance. */
+    static long graphKernels(ModelConfig c) { return 1 + 14L * c.layers() + 2 + 1; }
 
     @ParameterizedTest(name = "decode graphs {0}")
     @ValueSource(booleans = {false, true})
