@@ -19,11 +19,16 @@
 //     sum. The 4 warps' (m, l, o) merge through shared memory into one partial per block:
 //     part_ml[(r*H + h)*splits + s] = (m, l), part_o[...][d] = o (unnormalised). Empty splits (rows
 //     shorter than the longest) write m = -inf, l = 0, o = 0.
+//   attention_decode_split_at — the same, reading pos0 from device memory (graph replay of a decode step).
 //   attention_decode_combine — grid (H, rows), 128 threads: M = max_s m_s, L = sum_s l_s e^(m_s - M),
 //     out = sum_s o_s e^(m_s - M) / L; threads stride over d.
 //   Cost: reads 2*4*d*(p+1) bytes of K/V per (row, head) — GQA heads of one group re-read the same
 //     K/V (L2 catches most of it) — plus 4*(d+2)*splits per (row, head) of partials; ~4*d*(p+1) flops.
 //     Memory-bound.
+//
+// KV cache for the replayed decode step: kv_append (K[pos] = k, V[pos] = v, pos in device memory) and
+//   advance_position (*pos += 1). Java reference: the KV slice writes and position count of Session.step
+//   (tested in CudaForwardKernelsTest.kvAppendAndAdvance and, end to end, by the graph decode path).
 //
 // Prefill (many rows): attention_prefill_flash — grid (ceil(rows/16), H), 128 threads = 4 warps, each
 //   warp owns 4 query rows (16 per block). Dynamic shared memory holds the block's 16 q rows (pre-scaled),
@@ -48,12 +53,20 @@ constexpr int ATT_DECODE_WARPS = ATT_DECODE_THREADS / 32;
 
 // ---- decode: split over the key range ------------------------------------------------------------
 
-extern "C" __global__ void __launch_bounds__(ATT_DECODE_THREADS)
-attention_decode_split(float* part_o, float* part_ml, const float* q, const float* k_cache, const float* v_cache, int rows,
-                       int pos0, int heads, int kv_heads, int head_dim, int splits, int chunk, float scale) {
-    __shared__ float warp_m[ATT_DECODE_WARPS];
-    __shared__ float warp_l[ATT_DECODE_WARPS];
-    __shared__ float warp_o[ATT_DECODE_WARPS][ATT_MAX_HEAD_DIM];
+// The split kernels' body. Its shared arrays are declared by each entry and passed in: shared variables
+// declared inside a device function become module-scope .shared in the PTX, charged to no entry in particular.
+struct DecodeShared {
+    float warp_m[ATT_DECODE_WARPS];
+    float warp_l[ATT_DECODE_WARPS];
+    float warp_o[ATT_DECODE_WARPS][ATT_MAX_HEAD_DIM];
+};
+
+__device__ __forceinline__ void decode_split(DecodeShared& sh, float* part_o, float* part_ml, const float* q, const float* k_cache,
+                                             const float* v_cache, int rows, int pos0, int heads, int kv_heads, int head_dim,
+                                             int splits, int chunk, float scale) {
+    float* warp_m = sh.warp_m;
+    float* warp_l = sh.warp_l;
+    auto& warp_o = sh.warp_o;
 
     const int split = blockIdx.x;
     const int h = blockIdx.y;
@@ -140,6 +153,38 @@ attention_decode_split(float* part_o, float* part_ml, const float* q, const floa
         }
         __syncthreads();  // warp_* are rewritten by the next row
     }
+}
+
+extern "C" __global__ void __launch_bounds__(ATT_DECODE_THREADS)
+attention_decode_split(float* part_o, float* part_ml, const float* q, const float* k_cache, const float* v_cache, int rows,
+                       int pos0, int heads, int kv_heads, int head_dim, int splits, int chunk, float scale) {
+    __shared__ DecodeShared sh;
+    decode_split(sh, part_o, part_ml, q, k_cache, v_cache, rows, pos0, heads, kv_heads, head_dim, splits, chunk, scale);
+}
+
+// The same with the position read from device memory, so a captured graph replays at any position (the
+// launcher sizes splits x chunk for the session's capacity; splits past the current keys come out empty).
+extern "C" __global__ void __launch_bounds__(ATT_DECODE_THREADS)
+attention_decode_split_at(float* part_o, float* part_ml, const float* q, const float* k_cache, const float* v_cache, int rows,
+                          const int* pos0_at, int heads, int kv_heads, int head_dim, int splits, int chunk, float scale) {
+    __shared__ DecodeShared sh;
+    decode_split(sh, part_o, part_ml, q, k_cache, v_cache, rows, *pos0_at, heads, kv_heads, head_dim, splits, chunk, scale);
+}
+
+// kv_append: K[pos] = k and V[pos] = v for one decode row, pos read from device memory (the graph-replayed
+// decode step computes k and v into fixed buffers, then appends them here). Grid-stride over kv_dim, one
+// thread per element of both rows; reads and writes 2*4*kv_dim bytes.
+extern "C" __global__ void kv_append(float* k_cache, float* v_cache, const float* k, const float* v, const int* pos_at, int kv_dim) {
+    const size_t base = static_cast<size_t>(*pos_at) * kv_dim;
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < kv_dim; i += gridDim.x * blockDim.x) {
+        k_cache[base + i] = k[i];
+        v_cache[base + i] = v[i];
+    }
+}
+
+// advance_position: *pos += 1 — the last kernel of a replayed decode step. One thread.
+extern "C" __global__ void advance_position(int* pos) {
+    if (blockIdx.x == 0 && threadIdx.x == 0) *pos += 1;
 }
 
 extern "C" __global__ void __launch_bounds__(ATT_DECODE_THREADS)

@@ -12,6 +12,13 @@
 // Cost:     reads n*k*sizeof(T) bytes of W (the dominant term) + 4*k per x row (cached), writes 4*n
 //           per row; 2*n*k flops per row. Memory-bound: at rows = 1, time ≈ n*k*sizeof(T) / bandwidth.
 // Entry points: matvec_f32, matvec_f16, matvec_bf16 (W dtype).
+//
+// matvec3_T — up to three products of the same x in one launch (Q, K and V; or gate and up with the
+//   third unused): out_i = x · W_iᵀ, each W_i [n_i, k] of one dtype. Mapping: blockIdx.z picks the
+//   product (gridDim.z = how many), then exactly as above with gridDim.x = ceil(max n_i / 8); blocks past
+//   a shorter product's n_i return at once. Cost: the sum of the three products'; one launch instead of
+//   two or three. Reference: CpuBackend.matmul per product (Backend#matmulTriple / #matmulPair), tested
+//   in CudaForwardKernelsTest.fusedMatvec.
 // Reference: CpuBackend.matmul (Backend#matmul), tested in CudaKernelsVsCpuTest.matvec*.
 #include "common.cuh"
 
@@ -73,4 +80,27 @@ extern "C" __global__ void __launch_bounds__(MATVEC_THREADS) matvec_f16(float* o
 }
 extern "C" __global__ void __launch_bounds__(MATVEC_THREADS) matvec_bf16(float* out, const float* x, const __nv_bfloat16* w, int rows, int n, int k) {
     matvec_rows(out, x, w, rows, n, k);
+}
+
+template <typename T>
+__device__ __forceinline__ void matvec3(float* out0, const T* w0, int n0, float* out1, const T* w1, int n1, float* out2, const T* w2,
+                                        int n2, const float* x, int rows, int k) {
+    const int z = blockIdx.z;  // uniform over the block: one product per z-slice of the grid
+    if (z == 0) matvec_rows(out0, x, w0, rows, n0, k);
+    else if (z == 1) matvec_rows(out1, x, w1, rows, n1, k);
+    else matvec_rows(out2, x, w2, rows, n2, k);
+}
+
+extern "C" __global__ void __launch_bounds__(MATVEC_THREADS) matvec3_f32(float* out0, const float* w0, int n0, float* out1, const float* w1,
+                                                                        int n1, float* out2, const float* w2, int n2, const float* x, int rows, int k) {
+    matvec3(out0, w0, n0, out1, w1, n1, out2, w2, n2, x, rows, k);
+}
+extern "C" __global__ void __launch_bounds__(MATVEC_THREADS) matvec3_f16(float* out0, const __half* w0, int n0, float* out1, const __half* w1,
+                                                                        int n1, float* out2, const __half* w2, int n2, const float* x, int rows, int k) {
+    matvec3(out0, w0, n0, out1, w1, n1, out2, w2, n2, x, rows, k);
+}
+extern "C" __global__ void __launch_bounds__(MATVEC_THREADS) matvec3_bf16(float* out0, const __nv_bfloat16* w0, int n0, float* out1,
+                                                                         const __nv_bfloat16* w1, int n1, float* out2, const __nv_bfloat16* w2, int n2,
+                                                                         const float* x, int rows, int k) {
+    matvec3(out0, w0, n0, out1, w1, n1, out2, w2, n2, x, rows, k);
 }

@@ -10,13 +10,13 @@
 //           consecutive threads take consecutive j, so x, cos and sin reads are coalesced.
 // Cost:     reads and writes 4*rows*heads*d bytes of x, reads 4*rows*d bytes of tables (cached);
 //           6 flops per pair. Memory-bound.
-// Entry point: rope_rotate_half.
+// Entry points: rope_rotate_half, and rope_rotate_half_at (pos0 read from device memory: a replayed decode graph).
 // Reference: CpuBackend.rope (Backend#rope), tested in CudaKernelsVsCpuTest.rope*.
 #include "common.cuh"
 
 using namespace scalpel;
 
-extern "C" __global__ void rope_rotate_half(float* x, const float* cos_table, const float* sin_table, int rows, int heads,
+__device__ __forceinline__ void rotate_half(float* x, const float* cos_table, const float* sin_table, int rows, int heads,
                                             int head_dim, int pos0, int max_positions) {
     const int half = head_dim / 2;
     const long long per_row = static_cast<long long>(heads) * half;
@@ -41,4 +41,15 @@ extern "C" __global__ void rope_rotate_half(float* x, const float* cos_table, co
         head[j] = a * c - b * s;
         head[j + half] = b * c + a * s;
     }
+}
+
+extern "C" __global__ void rope_rotate_half(float* x, const float* cos_table, const float* sin_table, int rows, int heads,
+                                            int head_dim, int pos0, int max_positions) {
+    rotate_half(x, cos_table, sin_table, rows, heads, head_dim, pos0, max_positions);
+}
+
+// The same with pos0 read from device memory, so a captured decode graph replays at any position.
+extern "C" __global__ void rope_rotate_half_at(float* x, const float* cos_table, const float* sin_table, int rows, int heads,
+                                               int head_dim, const int* pos0_at, int max_positions) {
+    rotate_half(x, cos_table, sin_table, rows, heads, head_dim, *pos0_at, max_positions);
 }

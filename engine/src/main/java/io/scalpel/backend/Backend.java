@@ -63,6 +63,22 @@ public interface Backend extends AutoCloseable {
     void attention(Buffer out, Buffer q, Buffer kCache, Buffer vCache, int rows, int pos0,
                    int heads, int kvHeads, int headDim);
 
+    /**
+     * Two products of the same input, {@code outA = x · waᵀ} and {@code outB = x · wbᵀ} (gate and up): as two
+     * {@link #matmul} calls, which a backend may fuse into one pass (the CUDA backend does for one row).
+     */
+    default void matmulPair(Buffer x, int rows, Buffer outA, Weight wa, Buffer outB, Weight wb) {
+        matmul(outA, x, wa, rows);
+        matmul(outB, x, wb, rows);
+    }
+
+    /** Three products of the same input (Q, K and V): as three {@link #matmul} calls, which a backend may fuse. */
+    default void matmulTriple(Buffer x, int rows, Buffer outA, Weight wa, Buffer outB, Weight wb, Buffer outC, Weight wc) {
+        matmul(outA, x, wa, rows);
+        matmul(outB, x, wb, rows);
+        matmul(outC, x, wc, rows);
+    }
+
     /** {@code gate[i] = silu(gate[i]) * up[i]} for i in [0, n). */
     void swiglu(Buffer gate, Buffer up, long n);
 

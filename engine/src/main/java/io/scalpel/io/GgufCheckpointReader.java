@@ -27,6 +27,9 @@ final class GgufCheckpointReader {
         String arch;
         try {
             arch = m.getString("general.architecture", "");
+            if (m.getString("general.type", "model").equals("adapter")) {
+                throw new CheckpointException(format.path(), "a GGUF " + m.getString("adapter.type", "") + " adapter, not a model (apply it with --lora on its base model)");
+            }
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(format.path(), e.getMessage());
         }

@@ -2,6 +2,7 @@ package io.scalpel.model;
 
 import io.scalpel.backend.Backend;
 import io.scalpel.backend.Buffer;
+import io.scalpel.backend.DecodeGraphs;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +24,9 @@ public final class Session implements AutoCloseable {
     private final List<Buffer> kCache = new ArrayList<>(), vCache = new ArrayList<>();
     private final Buffer cos, sin, x, xb, xb2, q, att, hb, hb2, logits;
     private final List<Buffer> owned = new ArrayList<>();
+    /** Where the backend replays decode steps as a graph: the captured step and its k/v row buffers (made on first use). */
+    private DecodeGraphs.DecodeGraph decodeGraph;
+    private Buffer kStep, vStep;
     private int position;
 
     Session(Transformer model, int capacity, int chunkRows) {
@@ -105,6 +109,11 @@ public final class Session implements AutoCloseable {
         if (position + tokens.length > capacity) {
             throw new IllegalArgumentException("sequence of " + (position + tokens.length) + " positions exceeds the session's capacity of " + capacity);
         }
+        if (tokens.length == 1 && listener == null && allLogits == null && b instanceof DecodeGraphs graphs && graphs.decodeGraphsEnabled()
+                && graphs.holdsChosenToken(tokens[0])) {
+            replayDecodeStep(graphs);
+            return;
+        }
         for (int start = 0; start < tokens.length; start += chunk) {
             int n = Math.min(chunk, tokens.length - start);
             // Decode passes one token: run the caller's array as is, so a step allocates nothing.
@@ -121,6 +130,48 @@ public final class Session implements AutoCloseable {
 
     private enum LogitRows { NONE, LAST, ALL }
 
+    /**
+     * One decode step of the token the backend just chose, as a replayed graph: the same operations as
+     * {@link #step} for one row, except that the position-dependent ones (embedding the chosen id, RoPE, the
+     * K/V append, attention) read the position from the device, so one capture serves every position.
+     */
+    private void replayDecodeStep(DecodeGraphs graphs) {
+        if (decodeGraph == null) {
+            kStep = own(b.allocate(c.kvDim()));
+            vStep = own(b.allocate(c.kvDim()));
+            decodeGraph = graphs.newDecodeGraph(capacity, c.heads(), c.headDim());
+        }
+        if (decodeGraph.captured()) decodeGraph.replay(position);
+        else decodeGraph.captureAndRun(() -> decodeStepBody(decodeGraph), position);
+        position += 1;
+    }
+
+    private void decodeStepBody(DecodeGraphs.DecodeGraph g) {
+        int d = c.dim(), kv = c.kvDim(), h = c.hiddenDim();
+        g.embedChosen(x, model.embedding());
+        for (int l = 0; l < c.layers(); l++) {
+            Transformer.Layer w = model.layers().get(l);
+            b.rmsNorm(xb, x, w.attnNorm(), 1, d, c.normEps());
+            b.matmulTriple(xb, 1, q, w.wq(), kStep, w.wk(), vStep, w.wv());
+            if (w.bq() != null) b.addBias(q, w.bq(), 1);
+            if (w.bk() != null) b.addBias(kStep, w.bk(), 1);
+            if (w.bv() != null) b.addBias(vStep, w.bv(), 1);
+            g.rope(q, c.heads(), c.headDim(), cos, sin);
+            g.rope(kStep, c.kvHeads(), c.headDim(), cos, sin);
+            g.appendKv(kCache.get(l), vCache.get(l), kStep, vStep, kv);
+            g.attention(att, q, kCache.get(l), vCache.get(l), c.heads(), c.kvHeads(), c.headDim());
+            b.matmul(xb2, att, w.wo(), 1);
+            b.add(x, xb2, d);
+            b.rmsNorm(xb, x, w.ffnNorm(), 1, d, c.normEps());
+            b.matmulPair(xb, 1, hb, w.gate(), hb2, w.up());
+            b.swiglu(hb, hb2, h);
+            b.matmul(xb2, hb, w.down(), 1);
+            b.add(x, xb2, d);
+        }
+        b.rmsNorm(xb, x, model.finalNorm(), 1, d, c.normEps());
+        b.matmul(logits, xb.slice(0, d), model.output(), 1);
+    }
+
     /** One chunk of T rows at the current position: the decoder, as llama2.c's run.c reads it. */
     private void step(int[] tokens, HiddenStateListener listener, LogitRows logitRows) {
         int T = tokens.length, d = c.dim(), kv = c.kvDim(), qd = c.qDim(), h = c.hiddenDim();
@@ -133,9 +184,7 @@ public final class Session implements AutoCloseable {
             b.rmsNorm(xb, x, w.attnNorm(), T, d, c.normEps());
             Buffer k = kCache.get(l).slice((long) pos0 * kv, (long) T * kv);
             Buffer v = vCache.get(l).slice((long) pos0 * kv, (long) T * kv);
-            b.matmul(q, xb, w.wq(), T);
-            b.matmul(k, xb, w.wk(), T);
-            b.matmul(v, xb, w.wv(), T);
+            b.matmulTriple(xb, T, q, w.wq(), k, w.wk(), v, w.wv());
             if (w.bq() != null) b.addBias(q, w.bq(), T);
             if (w.bk() != null) b.addBias(k, w.bk(), T);
             if (w.bv() != null) b.addBias(v, w.bv(), T);
@@ -146,8 +195,7 @@ public final class Session implements AutoCloseable {
             b.add(x, xb2, (long) T * d);
             // MLP block: x += Wdown · (silu(Wgate·n(x)) ⊙ Wup·n(x))
             b.rmsNorm(xb, x, w.ffnNorm(), T, d, c.normEps());
-            b.matmul(hb, xb, w.gate(), T);
-            b.matmul(hb2, xb, w.up(), T);
+            b.matmulPair(xb, T, hb, w.gate(), hb2, w.up());
             b.swiglu(hb, hb2, (long) T * h);
             b.matmul(xb2, hb, w.down(), T);
             b.add(x, xb2, (long) T * d);
@@ -175,6 +223,10 @@ public final class Session implements AutoCloseable {
     }
 
     @Override public void close() {
+        if (decodeGraph != null) {
+            decodeGraph.close();
+            decodeGraph = null;
+        }
         for (Buffer buf : owned) buf.close();
         owned.clear();
     }

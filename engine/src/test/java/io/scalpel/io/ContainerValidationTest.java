@@ -168,4 +168,13 @@ class ContainerValidationTest {
             assertTrue(e.getMessage().contains("unsafe memory access"), e.getMessage());
         }
     }
+
+    @Test void theInterruptHookRemovesAStagingFolder() throws Exception {
+        Path staging = Files.createDirectories(dir.resolve(".out.staging/sub"));
+        Files.writeString(staging.resolve("part"), "x");
+        Thread hook = StagedDirectory.deleteOnInterrupt(dir.resolve(".out.staging"));
+        hook.run(); // what the JVM runs on Ctrl-C
+        StagedDirectory.removeHook(hook);
+        assertFalse(Files.exists(dir.resolve(".out.staging")));
+    }
 }

@@ -12,7 +12,8 @@ import java.util.concurrent.Callable;
 
 /** Prefill and decode speed after a warm-up, median of repeats; --json ends with one JSON line. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure prefill and decode tokens/s (median of repeats after a warm-up) and the achieved weight bandwidth.")
+        description = "Measure prefill and decode tokens/s (median of repeats after a warm-up) and the achieved weight bandwidth.",
+        footer = {"", "Example:", "  scalpel bench --model ../shared/models/stories260K/stories260K.bin --tokens 64 --json"})
 public final class BenchCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
     @Option(names = "--tokens", defaultValue = "128", description = "Decode tokens per repeat (default ${DEFAULT-VALUE}).") int tokens;

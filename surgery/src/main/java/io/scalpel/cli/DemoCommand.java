@@ -49,7 +49,7 @@ public final class DemoCommand implements Callable<Integer> {
             System.err.println("scalpel demo: surgery on " + model + " with the built-in rude-vs-polite set; results in " + dir);
             EvaluationOptions e = new EvaluationOptions();
             e.maxPrompts = 20;
-            return SurgeryCommand.run(m, d, edit, surgery, e, "rude (avoid) vs polite (keep), built-in demo set", dir, 0);
+            return SurgeryCommand.run(m, d, edit, surgery, e, new ChatOptions(), "rude (avoid) vs polite (keep), built-in demo set", dir, 0);
         } finally {
             io.scalpel.io.StagedDirectory.deleteRecursively(data);
             io.scalpel.io.StagedDirectory.removeHook(cleanup);

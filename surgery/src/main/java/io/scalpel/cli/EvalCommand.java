@@ -26,17 +26,19 @@ import java.util.concurrent.Callable;
 
 /** Step 7 on its own: measure a patch against random-direction controls; writes a report directory. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Evaluate a patch (--edit) before/after with probe scores, lexicon, perplexity and random-direction controls; writes --out DIR/report.md.")
+        description = "Evaluate a patch (--edit) before/after with probe scores, lexicon, perplexity and random-direction controls; writes --out DIR/report.md.",
+        footer = {"", "Example:", "  scalpel eval --model ../shared/models/stories260K/stories260K.bin --edit patch.safetensors --probe probe.safetensors --out eval/"})
 public final class EvalCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
     @Option(names = "--edit", required = true, description = "The patch to evaluate.") Path editFile;
     @Option(names = "--probe", required = true, description = "Probe that scores continuations (from 'scalpel probe').") Path probeFile;
     @Option(names = "--second-probe", description = "A second probe, e.g. trained on another layer.") Path secondProbeFile;
     @Mixin EvaluationOptions evaluation;
-    @Option(names = "--new-tokens", defaultValue = "32") int newTokens;
-    @Option(names = "--controls", defaultValue = "3") int controls;
-    @Option(names = "--seed", defaultValue = "0") long seed;
-    @Option(names = "--max-tokens", defaultValue = "64") int maxTokens;
+    @Mixin ChatOptions chat;
+    @Option(names = "--new-tokens", defaultValue = "32", description = "Greedy tokens generated per evaluation prompt (default ${DEFAULT-VALUE}).") int newTokens;
+    @Option(names = "--controls", defaultValue = "3", description = "Random-direction controls of the same norm, K and alpha (default ${DEFAULT-VALUE}).") int controls;
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the random control directions (default ${DEFAULT-VALUE}).") long seed;
+    @Option(names = "--max-tokens", defaultValue = "64", description = "Tokens per text at most when scoring with the probes (default ${DEFAULT-VALUE}).") int maxTokens;
     @Option(names = "--out", required = true, description = "Output directory (must not exist).") Path out;
 
     @Override public Integer call() {
@@ -45,6 +47,7 @@ public final class EvalCommand implements Callable<Integer> {
         Probe probe = Probe.load(probeFile);
         Probe second = secondProbeFile == null ? probe : Probe.load(secondProbeFile);
         evaluation.check();
+        chat.check();
         List<String> promptList = evaluation.promptList(), klPrompts = evaluation.klPromptList();
         Map<String, ContinuationScorer> extra = evaluation.scorers();
         try (LoadedModel m = LoadedModel.open(model, System.err)) {
@@ -60,7 +63,7 @@ public final class EvalCommand implements Callable<Integer> {
             if (second != probe) scorers.put("second probe P(avoid), layer " + second.layer(), new ProbeScorer(m.transformer(), second, maxTokens));
             scorers = SurgeryPipeline.ordered(scorers, extra, evaluation.primaryScore);
             var evaluator = new SurgeryEvaluator(m.transformer(), tok, m.surgeon(),
-                    new SurgeryEvaluator.Settings(newTokens, controls, seed, maxTokens, ppl, 128, 16, evaluation.klTokens));
+                    new SurgeryEvaluator.Settings(newTokens, controls, seed, maxTokens, ppl, 128, 16, evaluation.klTokens), chat.encoder(model, tok));
             var outcome = evaluator.run(promptList, klPrompts, patch.rows(), patch.direction(), patch.alpha(), scorers);
             String primary = scorers.keySet().iterator().next();
             List<ConditionScores> conds = outcome.conditionScores(primary);

@@ -28,7 +28,8 @@ import java.util.concurrent.Callable;
  * forms LoRA tools load (a PEFT directory, a llama.cpp GGUF adapter).
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = "Write the model with its --patch/--lora edits as a Hugging Face directory or a GGUF file, or the --patch edits as a LoRA (PEFT or GGUF).")
+        description = "Write the model with its --patch/--lora edits as a Hugging Face directory or a GGUF file, or the --patch edits as a LoRA (PEFT or GGUF).",
+        footer = {"", "Example:", "  scalpel export --model ../shared/models/stories260K/stories260K.gguf --patch patch.safetensors --format hf --out edited/"})
 public final class ExportCommand implements Callable<Integer> {
     /** The export forms. */
     enum Format { HF, GGUF, LORA_PEFT, LORA_GGUF }

@@ -18,6 +18,7 @@ import java.util.concurrent.Callable;
 public final class GenerateCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
     @Mixin TokenSource input;
+    @Mixin ChatOptions chat;
     @Option(names = "--max-tokens", defaultValue = "256", description = "New tokens at most (default ${DEFAULT-VALUE}).") int maxTokens;
     @Option(names = "--temperature", defaultValue = "0", description = "Sampling temperature, ≥ 0; 0 = greedy (default ${DEFAULT-VALUE}).") float temperature;
     @Option(names = "--top-p", defaultValue = "1", description = "Nucleus sampling threshold (default ${DEFAULT-VALUE} = off).") float topP;
@@ -32,6 +33,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Override public Integer call() {
         if (maxTokens < 1) throw new UserInputException("--max-tokens must be at least 1");
         input.checkGiven();
+        chat.check();
+        if (chat.chat && input.prompt == null) throw new UserInputException("--chat wraps a --prompt; it cannot wrap --tokens");
         SamplingSettings settings;
         try {
             settings = new SamplingSettings(temperature, topK, topP, seed);
@@ -42,7 +45,7 @@ public final class GenerateCommand implements Callable<Integer> {
             // --tokens needs no tokenizer to run, but the continuation has to be spelt: one is required either way.
             Tokenizer tok = Tokenizers.checked(Tokenizers.forModel(model), m.transformer().config().vocabSize(),
                     model.tokenizer != null ? model.tokenizer : model.model);
-            int[] ids = input.resolve(m, model);
+            int[] ids = chat.chat ? chat.encoder(model, tok).encode(input.prompt) : input.resolve(m, model);
             int capacity = Math.min(m.transformer().config().contextLength(), ids.length + maxTokens);
             if (ids.length >= capacity) throw new UserInputException("prompt of " + ids.length + " tokens does not fit the context of " + m.transformer().config().contextLength());
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);

@@ -10,7 +10,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** Hidden states [L+1, T, D] as float32 LE: index 0 embeddings, i after layer i, L after the final norm. */
-@Command(name = "hidden", mixinStandardHelpOptions = true, description = "Write hidden states [L+1,T,D] (float32 LE), HF numbering.")
+@Command(name = "hidden", mixinStandardHelpOptions = true, description = "Write hidden states [L+1,T,D] (float32 LE), HF numbering.",
+        footer = {"", "Example:", "  scalpel hidden --model ../shared/models/stories260K/stories260K.gguf --prompt \"Once upon a time\" --out hidden.bin"})
 public final class HiddenCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
     @Mixin TokenSource input;

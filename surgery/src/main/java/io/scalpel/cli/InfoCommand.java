@@ -13,7 +13,8 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 /** Architecture, shapes, dtypes, parameter count and tokenizer of a checkpoint (nothing is run). */
-@Command(name = "info", mixinStandardHelpOptions = true, description = "Describe a checkpoint: architecture, shapes, dtypes, parameters, tokenizer.")
+@Command(name = "info", mixinStandardHelpOptions = true, description = "Describe a checkpoint: architecture, shapes, dtypes, parameters, tokenizer.",
+        footer = {"", "Example:", "  scalpel info --model ../shared/models/stories260K/stories260K.gguf --patch patch.safetensors"})
 public final class InfoCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
 

@@ -7,6 +7,7 @@ import io.scalpel.backend.cuda.CudaOptions;
 import io.scalpel.backend.cuda.MemoryFit;
 import io.scalpel.backend.cpu.CpuBackend;
 import io.scalpel.io.Checkpoint;
+import io.scalpel.io.ModelFormat;
 import io.scalpel.model.Transformer;
 
 import io.scalpel.surgery.edit.Surgeon;
@@ -27,9 +28,14 @@ public record LoadedModel(Checkpoint checkpoint, Backend backend, Transformer tr
     public static LoadedModel open(ModelOptions o, PrintStream log) {
         o.validate();
         java.util.List<Patch> patches = o.readPatches();
+        PrintStream always = log;
         // Which device and how much memory are noise on every call; --verbose shows them.
         if (!o.verbose) log = new PrintStream(java.io.OutputStream.nullOutputStream());
         Checkpoint ck = Checkpoint.open(o.model);
+        // A file whose name says another format is worth one line, --verbose or not.
+        if (ModelFormat.nameMisleads(o.model, ck.format())) {
+            always.println("scalpel: " + o.model.getFileName() + " is a " + ck.format().description() + " (recognised by its content, not its name)");
+        }
         Backend backend = null;
         Transformer transformer = null;
         try {

@@ -10,7 +10,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** Logits of every position as float32 little-endian [T, V], no header — the golden fixtures' format. */
-@Command(name = "logits", mixinStandardHelpOptions = true, description = "Write the logits of every position (float32 LE [T,V]).")
+@Command(name = "logits", mixinStandardHelpOptions = true, description = "Write the logits of every position (float32 LE [T,V]).",
+        footer = {"", "Example:", "  scalpel logits --model ../shared/models/stories260K/stories260K.gguf --tokens 1,403,407 --out logits.bin"})
 public final class LogitsCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
     @Mixin TokenSource input;

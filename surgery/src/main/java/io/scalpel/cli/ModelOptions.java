@@ -25,7 +25,7 @@ public final class ModelOptions {
             + "any rank, any of q/k/v/o/gate/up/down_proj, scaled by lora_alpha / r; repeatable, applied after the patches.")
     java.util.List<Path> loras = new java.util.ArrayList<>();
 
-    @Option(names = "--verbose", description = "Print stack traces on errors, and the device and patch lines.")
+    @Option(names = "--verbose", description = "Print stack traces on errors, and the device lines.")
     boolean verbose;
 
     /** Checks what needs no file: run before anything is opened, so a typo fails in milliseconds. */

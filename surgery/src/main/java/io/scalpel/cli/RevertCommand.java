@@ -19,7 +19,8 @@ import java.util.stream.IntStream;
  * model — never by subtracting α·v — and writes the result as a new directory.
  */
 @Command(name = "revert", mixinStandardHelpOptions = true,
-        description = "Restore a patch's rows in an edited model (--model) from the base model (--base), bit-exactly; writes a new directory.")
+        description = "Restore a patch's rows in an edited model (--model) from the base model (--base), bit-exactly; writes a new directory.",
+        footer = {"", "Example:", "  scalpel revert --model edited/ --base ../shared/models/stories260K/stories260K.bin --revert patch.safetensors --out restored/"})
 public final class RevertCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
     @Option(names = "--base", required = true, description = "The unedited model the patch was made for.") Path base;

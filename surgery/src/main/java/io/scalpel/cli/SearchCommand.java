@@ -32,6 +32,7 @@ public final class SearchCommand implements Callable<Integer> {
     @Mixin SurgeryDataOptions data;
     @Mixin SurgeryOptions surgery;
     @Mixin EvaluationOptions evaluation;
+    @Mixin ChatOptions chat;
     @Option(names = "--alpha", defaultValue = "1.08", description = "α values: a list and/or start:stop:step ranges, e.g. 0.5,1,1.5 or 0.5:2:0.5. Default ${DEFAULT-VALUE}.")
     String alphas;
     @Option(names = "--top-k", description = "K values, as --alpha, e.g. 4096,16384 (default: the paper's share of all gate rows).")
@@ -49,6 +50,7 @@ public final class SearchCommand implements Callable<Integer> {
     @Override public Integer call() {
         SurgeryOutputs.checkFresh(out);
         evaluation.check();
+        chat.check();
         List<Float> alphaList;
         List<Integer> kList, layerList;
         PickRule rule;
@@ -82,7 +84,7 @@ public final class SearchCommand implements Callable<Integer> {
             int[] ppl = evaluation.perplexityTokens(tok);
             System.err.printf("scalpel: searching %d candidates (%d α × %d K × %d layers), each with %d random controls%n", grid.size(),
                     alphaList.size(), ks.size(), resolved.size(), options.randomControls());
-            SurgeryPipeline pipeline = new SurgeryPipeline(m.checkpoint(), m.transformer(), tok, System.err);
+            SurgeryPipeline pipeline = new SurgeryPipeline(m.checkpoint(), m.transformer(), tok, System.err, chat.encoder(model, tok));
             SurgerySearch.Result r = new SurgerySearch(m.checkpoint(), m.transformer(), pipeline, System.err)
                     .run(behaviour, texts, promptList, klPrompts, extra, ppl, options, new SurgerySearch.Settings(grid, rule, maxKl));
             var chosenResult = r.chosen();

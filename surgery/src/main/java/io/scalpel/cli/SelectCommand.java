@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
  * paper's step has.
  */
 @Command(name = "select", aliases = "edit", mixinStandardHelpOptions = true,
-        description = "Select the top-K gate rows for a probe's direction and write the edit as a patch (--out patch.safetensors); 'edit' is an alias.")
+        description = "Select the top-K gate rows for a probe's direction and write the edit as a patch (--out patch.safetensors); 'edit' is an alias.",
+        footer = {"", "Example:", "  scalpel select --model ../shared/models/stories260K/stories260K.bin --probe probe.safetensors --alpha 1.08 --out patch.safetensors"})
 public final class SelectCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
     @Option(names = "--probe", required = true, description = "Probe file from 'scalpel probe'.") Path probe;

@@ -19,24 +19,27 @@ import java.util.concurrent.Callable;
 
 /** The main job: probe, select, edit and evaluate in one command; writes the patch and the report. */
 @Command(name = "surgery", mixinStandardHelpOptions = true,
-        description = "Model Surgery end to end: train a behaviour probe, select and edit gate rows, evaluate against random controls; writes DIR/patch.safetensors and DIR/report.md.")
+        description = "Model Surgery end to end: train a behaviour probe, select and edit gate rows, evaluate against random controls; writes DIR/patch.safetensors and DIR/report.md.",
+        footer = {"", "Example:", "  scalpel surgery --model ../shared/models/stories260K/stories260K.bin --data ../shared/data/sst2/dev.tsv --text-column content --avoid-value 0 --out surgery/"})
 public final class SurgeryCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
     @Mixin SurgeryDataOptions data;
     @Mixin EditOptions edit;
     @Mixin SurgeryOptions surgery;
     @Mixin EvaluationOptions evaluation;
+    @Mixin ChatOptions chat;
     @Option(names = "--behaviour", defaultValue = "avoid-vs-keep", description = "Name of the behaviour, for the report.") String behaviour;
     @Option(names = "--out", required = true, description = "Output directory (must not exist).") Path out;
 
     @Override public Integer call() {
-        return run(model, data, edit, surgery, evaluation, behaviour, out, data.maxPerClass);
+        return run(model, data, edit, surgery, evaluation, chat, behaviour, out, data.maxPerClass);
     }
 
     static int run(ModelOptions model, SurgeryDataOptions data, EditOptions edit, SurgeryOptions surgery, EvaluationOptions evaluation,
-                   String behaviour, Path out, int maxPerClass) {
+                   ChatOptions chat, String behaviour, Path out, int maxPerClass) {
         SurgeryOutputs.checkFresh(out);
         evaluation.check();
+        chat.check();
         SurgeryPipeline.Options options = surgery.toOptions(System.console() != null, edit).withEvaluation(maxPerClass, evaluation.klTokens, evaluation.primaryScore);
         List<LabelledText> texts = data.read();
         List<String> promptList = evaluation.promptList(), klPrompts = evaluation.klPromptList();
@@ -45,7 +48,7 @@ public final class SurgeryCommand implements Callable<Integer> {
             edit.checkAgainst(m.transformer().config());
             Tokenizer tok = Tokenizers.checked(Tokenizers.forModel(model), m.transformer().config().vocabSize(), model.model);
             int[] ppl = evaluation.perplexityTokens(tok);
-            SurgeryPipeline.Result r = new SurgeryPipeline(m.checkpoint(), m.transformer(), tok, System.err)
+            SurgeryPipeline.Result r = new SurgeryPipeline(m.checkpoint(), m.transformer(), tok, System.err, chat.encoder(model, tok))
                     .run(behaviour, texts, promptList, klPrompts, extra, ppl, options);
             SurgeryReport.Written w = SurgeryOutputs.write(out, r, data.overridden);
             for (String warning : w.warnings()) System.out.println("warning: " + warning);

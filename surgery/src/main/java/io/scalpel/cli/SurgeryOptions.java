@@ -16,10 +16,10 @@ public final class SurgeryOptions {
     @Option(names = "--solver", defaultValue = "adam", description = "Probe solver: adam (the paper's) or logistic-regression (Newton/IRLS to convergence). Default ${DEFAULT-VALUE}.")
     String solver;
 
-    @Option(names = "--epochs", defaultValue = "9") int epochs;
-    @Option(names = "--lr", defaultValue = "1e-4") double lr;
-    @Option(names = "--batch", defaultValue = "16") int batch;
-    @Option(names = "--validation-share", defaultValue = "0.1") double validationShare;
+    @Option(names = "--epochs", defaultValue = "9", description = "Adam probe: passes over the training texts (default ${DEFAULT-VALUE}, as the paper).") int epochs;
+    @Option(names = "--lr", defaultValue = "1e-4", description = "Adam probe: learning rate (default ${DEFAULT-VALUE}, as the paper).") double lr;
+    @Option(names = "--batch", defaultValue = "16", description = "Adam probe: batch size (default ${DEFAULT-VALUE}, as the paper).") int batch;
+    @Option(names = "--validation-share", defaultValue = "0.1", description = "Share of the texts held out to validate the probe, in (0, 1) (default ${DEFAULT-VALUE}).") double validationShare;
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the split, probe initialisation and controls. Default ${DEFAULT-VALUE}.") long seed;
     @Option(names = "--max-tokens", defaultValue = "64", description = "Tokens per text at most when collecting activations. Default ${DEFAULT-VALUE}.") int maxTokens;
     @Option(names = "--new-tokens", defaultValue = "32", description = "Greedy tokens per evaluation prompt. Default ${DEFAULT-VALUE}.") int newTokens;

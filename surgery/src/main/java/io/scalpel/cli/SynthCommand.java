@@ -11,7 +11,8 @@ import java.util.concurrent.Callable;
 
 /** A random-weight checkpoint of a named or custom shape, for benchmarks at sizes no real model here has. */
 @Command(name = "synth", mixinStandardHelpOptions = true,
-        description = "Write a seeded random-weight Llama checkpoint (15M, 42M, 110M, 1B, 7B or dim=..,hidden=..,layers=..,heads=..,kv=..,vocab=..).")
+        description = "Write a seeded random-weight Llama checkpoint (15M, 42M, 110M, 1B, 7B or dim=..,hidden=..,layers=..,heads=..,kv=..,vocab=..).",
+        footer = {"", "Example:", "  scalpel synth --shape 110M --dtype bf16 --format safetensors --out /tmp/synth-110M"})
 public final class SynthCommand implements Callable<Integer> {
     @Option(names = "--shape", required = true, description = "15M | 42M | 110M | 1B | 7B | dim=..,hidden=..,layers=..,heads=..,kv=..,vocab=..") String shape;
     @Option(names = "--dtype", defaultValue = "f32", description = "f32 | f16 | bf16 (default ${DEFAULT-VALUE}).") String dtype;

@@ -44,15 +44,8 @@ final class Tokenizers {
     static Tokenizer forTokenizerPath(Path path) {
         if (Files.isDirectory(path) && !Files.exists(path.resolve("tokenizer.json")) && !Files.exists(path.resolve("tokenizer.bin"))
                 && !Files.exists(path.resolve("encoder.json")) && !Files.exists(path.resolve("vocab.json"))) {
-            try (var files = Files.list(path)) {
-                var candidates = files.filter(p -> {
-                    String n = p.getFileName().toString();
-                    return n.startsWith("tok") && n.endsWith(".bin");
-                }).toList();
-                if (candidates.size() == 1) return TokenizerLoader.load(candidates.getFirst());
-            } catch (IOException e) {
-                throw new CheckpointException(path, "cannot list directory: " + e.getMessage());
-            }
+            Path single = singleTokBin(path, null);
+            if (single != null) return TokenizerLoader.load(single);
         }
         return TokenizerLoader.load(path);
     }
@@ -70,15 +63,21 @@ final class Tokenizers {
         Path dir = bin.toAbsolutePath().getParent();
         Path standard = dir.resolve("tokenizer.bin");
         if (Files.exists(standard)) return standard;
+        Path single = singleTokBin(dir, bin.toAbsolutePath());
+        if (single != null) return single;
+        throw new CheckpointException(bin, "no tokenizer.bin beside this llama2.c checkpoint; pass --tokenizer");
+    }
+
+    /** The one {@code tok*.bin} in {@code dir} other than {@code except}, or null when there is none or several. */
+    private static Path singleTokBin(Path dir, Path except) {
         try (var files = Files.list(dir)) {
             var candidates = files.filter(p -> {
                 String n = p.getFileName().toString();
-                return n.startsWith("tok") && n.endsWith(".bin") && !p.equals(bin.toAbsolutePath());
+                return n.startsWith("tok") && n.endsWith(".bin") && !p.toAbsolutePath().equals(except);
             }).toList();
-            if (candidates.size() == 1) return candidates.getFirst();
+            return candidates.size() == 1 ? candidates.getFirst() : null;
         } catch (IOException e) {
             throw new CheckpointException(dir, "cannot list directory: " + e.getMessage());
         }
-        throw new CheckpointException(bin, "no tokenizer.bin beside this llama2.c checkpoint; pass --tokenizer");
     }
 }

@@ -92,6 +92,14 @@ class CliRobustnessTest {
         assertRefused(Cli.run("generate", "--model", stories(), "--max-tokens", "4"), "--tokens or --prompt");
     }
 
+    @Test void aTokenizerSmallerThanTheVocabularyNeverYieldsAnIdItCannotSpell() {
+        // llama-2-tiny-random has 32,000 ids; tok512.bin spells 512. Before: "token id … is outside the vocabulary" mid-generation.
+        Cli r = Cli.run("generate", "--model", SharedData.require("models/llama-2-tiny-random/llama-2-tiny-random.gguf").toString(),
+                "--tokenizer", SharedData.require("models/stories260K/tok512.bin").toString(), "--prompt", "Once upon a time",
+                "--max-tokens", "24", "--temperature", "1", "--seed", "3");
+        assertEquals(0, r.exitCode(), r.err());
+    }
+
     @Test void tokenizeFindsWhatModelCommandsFind() {
         Path dir = SharedData.require("models/stories260K");
         Cli inDir = Cli.run("tokenize", "--tokenizer", dir.toString(), "--text", "Once upon a time");

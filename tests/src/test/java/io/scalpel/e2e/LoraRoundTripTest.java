@@ -92,6 +92,9 @@ class LoraRoundTripTest {
             assertTrue(GoldenFixture.relativeL2(viaLora, exported) <= 1e-6, lora + " vs exported model");
             assertArrayEquals(patched, viaLora, "rank one, scale one: the surgery's own fused multiply-add, so the same bits");
         }
+        Cli asModel = Cli.run("info", "--model", gguf.toString());
+        assertEquals(2, asModel.exitCode(), asModel.err());
+        assertTrue(asModel.errorLine().contains("lora adapter, not a model"), asModel.errorLine());
     }
 
     /** 16-bit models: the LoRA gives the patch's stored bits in every edited row (both round once from fp32). */

@@ -14,11 +14,13 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 /**
- * Stored 16-bit weights to fp32 in vector registers, exactly. BF16 is the top half of an fp32, so a
- * 16-bit left shift. F16 has no Vector-API conversion in JDK 25; scaling the shifted magnitude bits by
- * 2¹¹² re-biases the exponent (and turns subnormal halves into normal floats) in one exact multiply,
- * and a blend restores infinities and (quiet) NaNs — a few ALU ops per 16 weights, far cheaper than the scalar
- * {@code Float.float16ToFloat} loop it replaces.
+ * Stored 16-bit weights to fp32, exactly. BF16 is the top half of an fp32: a 16-bit left shift in
+ * vector registers. F16 has no Vector-API conversion in JDK 25; the streaming paths
+ * ({@link #f16Rows4}, {@link #f16Run}, {@link #row}) are plain {@code Float.float16ToFloat} loops that
+ * C2 compiles to the CPU's conversion instruction, vectorised (see docs/design.md). The register form
+ * {@link #f16} — scaling the shifted magnitude bits by 2¹¹² re-biases the exponent (and turns subnormal
+ * halves into normal floats) in one exact multiply, and a blend restores infinities and quiet NaNs — is
+ * kept for short vectors inside other kernels (norm gains, biases) that have no scratch to widen into.
  */
 final class Widen {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;

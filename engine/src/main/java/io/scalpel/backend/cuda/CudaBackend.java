@@ -2,6 +2,7 @@ package io.scalpel.backend.cuda;
 
 import io.scalpel.backend.Backend;
 import io.scalpel.backend.Buffer;
+import io.scalpel.backend.DecodeGraphs;
 import io.scalpel.backend.Weight;
 import io.scalpel.tensor.DType;
 import io.scalpel.tensor.Tensor;
@@ -26,7 +27,7 @@ import java.util.Map;
  *
  * <p>Not thread-safe (like the CPU backend): one caller at a time, though any thread may be that caller.
  */
-public final class CudaBackend implements Backend {
+public final class CudaBackend implements Backend, DecodeGraphs {
     /** 8 MiB: large enough that per-chunk synchronisation is noise next to the copy itself. */
     private static final long STAGING_BYTES = 8L << 20;
 
@@ -267,6 +268,41 @@ public final class CudaBackend implements Backend {
             return;
         }
         matmulWith(options.prefillMatmul(), o, xi, cw, rows);
+    }
+
+    /** One row: a single {@code matvec3} launch for both (same dtype and width); otherwise two products. */
+    @Override public void matmulPair(Buffer x, int rows, Buffer outA, Weight wa, Buffer outB, Weight wb) {
+        if (!fusedMatvec(x, rows, outA, wa, outB, wb, null, null)) Backend.super.matmulPair(x, rows, outA, wa, outB, wb);
+    }
+
+    /** One row: a single {@code matvec3} launch for all three (same dtype and width); otherwise three products. */
+    @Override public void matmulTriple(Buffer x, int rows, Buffer outA, Weight wa, Buffer outB, Weight wb, Buffer outC, Weight wc) {
+        if (!fusedMatvec(x, rows, outA, wa, outB, wb, outC, wc)) Backend.super.matmulTriple(x, rows, outA, wa, outB, wb, outC, wc);
+    }
+
+    /** Launches {@code matvec3} for two or three products of one x row; false (nothing done) where it does not apply. */
+    private boolean fusedMatvec(Buffer x, int rows, Buffer outA, Weight wa, Buffer outB, Weight wb, Buffer outC, Weight wc) {
+        if (rows != 1) return false;
+        CudaWeight a = CudaWeight.of(wa), b = CudaWeight.of(wb), c = wc == null ? b : CudaWeight.of(wc);
+        if (a.dtype() != b.dtype() || a.dtype() != c.dtype() || a.cols() != b.cols() || a.cols() != c.cols()) return false;
+        if (a.rows() == 0 || b.rows() == 0 || c.rows() == 0) return false;
+        if (a.dtype().isQuantized()) return false; // matvec3 is F32/F16/BF16; quantized weights take quant_matvec per product
+        CudaBuffer xi = CudaBuffer.of(x), oa = CudaBuffer.of(outA), ob = CudaBuffer.of(outB), oc = outC == null ? ob : CudaBuffer.of(outC);
+        need(xi, a.cols(), "matmul input");
+        need(oa, a.rows(), "matmul output A");
+        need(ob, b.rows(), "matmul output B");
+        need(oc, c.rows(), "matmul output C");
+        int products = wc == null ? 2 : 3;
+        int widest = Math.max(a.rows(), Math.max(b.rows(), c.rows()));
+        context.bind();
+        LaunchShape base = LaunchShapes.warpPerRow(widest, 1);
+        launch(new LaunchShape(base.gridX(), 1, products, base.blockX(), 1, 1, 0),
+                args(CudaKernel.byDType(a.dtype(), CudaKernel.MATVEC3_F32, CudaKernel.MATVEC3_F16, CudaKernel.MATVEC3_BF16))
+                        .pointer("out0", oa.pointer()).pointer("w0", a.pointer()).int32("n0", a.rows())
+                        .pointer("out1", ob.pointer()).pointer("w1", b.pointer()).int32("n1", b.rows())
+                        .pointer("out2", oc.pointer()).pointer("w2", c.pointer()).int32("n2", wc == null ? 0 : c.rows())
+                        .pointer("x", xi.pointer()).int32("rows", 1).int32("k", a.cols()));
+        return true;
     }
 
     /** A matrix-matrix product with an explicit variant (benchmarks and tests compare them side by side). */
@@ -520,6 +556,48 @@ public final class CudaBackend implements Backend {
 
     /** The kernel's reusable argument list, emptied for a new launch. */
     private KernelArgs args(CudaKernel kernel) { return argumentLists[kernel.ordinal()].reset(); }
+
+    // ---- decode graphs (CudaDecodeGraph drives these) ----------------------------------------------
+
+    @Override public boolean decodeGraphsEnabled() { return options.decodeGraphs(); }
+
+    @Override public boolean holdsChosenToken(int token) { return chosenTokenSlot != null && token == chosenToken && token >= 0; }
+
+    @Override public DecodeGraph newDecodeGraph(int capacity, int heads, int headDim) {
+        if (headDim > LaunchShapes.ATTENTION_MAX_HEAD_DIM) {
+            throw new UnsupportedOperationException("attention kernels handle head dimensions up to " + LaunchShapes.ATTENTION_MAX_HEAD_DIM + ", got " + headDim);
+        }
+        context.bind();
+        // Allocated now (keeping its value): no allocation may happen while a graph is being captured.
+        if (chosenTokenSlot == null) chosenTokenSlot = allocations.allocate(Integer.BYTES, "the chosen token id");
+        return new CudaDecodeGraph(this, capacity, heads, headDim);
+    }
+
+    /** {@code out[0] = table[id]} for the id in the chosen-token slot (no upload: what a replayed step embeds). */
+    void embedChosen(Buffer out, Weight table) {
+        CudaBuffer o = CudaBuffer.of(out);
+        CudaWeight t = CudaWeight.of(table);
+        need(o, t.cols(), "embed output");
+        if (chosenTokenSlot == null) throw new IllegalStateException("no token has been chosen on the device yet");
+        context.bind();
+        launch(LaunchShapes.rowsByColumns(1, t.cols()),
+                args(CudaKernel.byDType(t.dtype(), CudaKernel.EMBED_F32, CudaKernel.EMBED_F16, CudaKernel.EMBED_BF16))
+                        .pointer("out", o.pointer()).pointer("table", t.pointer()).pointer("tokens", chosenTokenSlot.at(0))
+                        .int32("count", 1).int32("vocab", t.rows()).int32("dim", t.cols()));
+    }
+
+    CudaContext context() { return context; }
+
+    DeviceAllocations allocations() { return allocations; }
+
+    KernelLibrary kernels() { return kernels; }
+
+    void launchKernel(LaunchShape shape, KernelArgs args) { launch(shape, args); }
+
+    KernelArgs argsFor(CudaKernel kernel) { return args(kernel); }
+
+    /** Copies {@code values} to device address {@code dst} (waits for the copy). */
+    void writeInts(long dst, int[] values) { toDevice(dst, MemorySegment.ofArray(values), (long) values.length * Integer.BYTES); }
 
     private static void need(CudaBuffer b, long n, String what) {
         if (n < 0 || n > b.length()) throw new IndexOutOfBoundsException(what + " needs " + n + " elements, buffer has " + b.length());

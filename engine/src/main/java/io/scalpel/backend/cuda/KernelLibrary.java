@@ -25,6 +25,8 @@ final class KernelLibrary implements AutoCloseable {
     private final CudaDriver.Function[] functions;   // by CudaKernel ordinal
     private final int[] dynamicSharedLimit;           // by CudaKernel ordinal; 0 until raised
     private final boolean checkEachLaunch;
+    /** While a graph is being captured nothing may wait for the stream, so {@code checkEachLaunch} pauses. */
+    private boolean capturing;
     private final Map<KernelSignature, CudaKernel> kernelsBySignature = new IdentityHashMap<>();
     private CudaKernel lastKernel;
     private LaunchShape lastShape;
@@ -102,8 +104,10 @@ final class KernelLibrary implements AutoCloseable {
         } catch (CudaFailure e) {
             throw e.during("launch of " + lastLaunch() + " on " + context.deviceName());
         }
-        if (checkEachLaunch) context.synchronize(lastLaunch());
+        if (checkEachLaunch && !capturing) context.synchronize(lastLaunchDescription);
     }
+
+    void capturing(boolean on) { capturing = on; }
 
     /** What the last launch was, for errors that surface later (formatted only when asked). */
     String lastLaunch() {

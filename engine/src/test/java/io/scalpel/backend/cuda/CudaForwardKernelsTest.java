@@ -118,6 +118,32 @@ class CudaForwardKernelsTest extends GpuVsCpuTest {
                 "matmul " + variant + " (runs " + gpu.effectiveVariant(variant, dtype) + ") " + dtype + " " + rows + "x" + n + "x" + k);
     }
 
+    /** matvec3: Q/K/V-like (three widths) and gate/up-like (two) products of one row in one launch, vs three or two CPU matmuls. */
+    @ParameterizedTest
+    @CsvSource({"F32,1003", "F16,1024", "BF16,1024", "BF16,1003"})
+    void fusedMatvec(DType dtype, int k) {
+        Random r = new Random(40);
+        int[] n = {300, 97, 61};
+        Tensor[] w = new Tensor[3];
+        for (int i = 0; i < 3; i++) w[i] = tensor("w" + i, dtype, gaussian(r, n[i] * k, 0.05), n[i], k);
+        float[] x = gaussian(r, k, 1);
+        Buffer[] expected = new Buffer[3];
+        for (int i = 0; i < 3; i++) {
+            expected[i] = cpu.allocate(n[i]);
+            cpu.matmul(expected[i], filled(cpu, x), cpu.upload(w[i]), 1);
+        }
+        Buffer xg = filled(gpu, x);
+        Buffer[] triple = {poisoned(gpu, n[0]), poisoned(gpu, n[1]), poisoned(gpu, n[2])};
+        gpu.matmulTriple(xg, 1, triple[0], gpu.upload(w[0]), triple[1], gpu.upload(w[1]), triple[2], gpu.upload(w[2]));
+        Buffer[] pair = {poisoned(gpu, n[1]), poisoned(gpu, n[0])};
+        gpu.matmulPair(xg, 1, pair[0], gpu.upload(w[1]), pair[1], gpu.upload(w[0]));
+        for (int i = 0; i < 3; i++) {
+            assertClose(read(cpu, expected[i], n[i]), read(gpu, triple[i], n[i]), tolerance(dtype), "matvec3 product " + i + " " + dtype + " k=" + k);
+        }
+        assertClose(read(cpu, expected[1], n[1]), read(gpu, pair[0], n[1]), tolerance(dtype), "matvec3 as a pair, first " + dtype);
+        assertClose(read(cpu, expected[0], n[0]), read(gpu, pair[1], n[0]), tolerance(dtype), "matvec3 as a pair, second " + dtype);
+    }
+
     /**
      * Activations beyond F16's 65504 (and tiny ones) through the tensor-core path: each row's error is judged on
      * its own, so a huge row cannot hide a small row's damage. Before the per-row scaling the F16 hi half

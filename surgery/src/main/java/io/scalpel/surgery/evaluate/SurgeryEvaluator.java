@@ -4,6 +4,7 @@ import io.scalpel.model.Session;
 import io.scalpel.model.Transformer;
 import io.scalpel.sample.Generator;
 import io.scalpel.sample.SamplingSettings;
+import io.scalpel.surgery.chat.PromptEncoder;
 import io.scalpel.surgery.edit.Edit;
 import io.scalpel.surgery.edit.GateCosines;
 import io.scalpel.surgery.edit.Surgeon;
@@ -63,16 +64,23 @@ public final class SurgeryEvaluator {
     private final Tokenizer tokenizer;
     private final Surgeon surgeon;
     private final Settings settings;
+    private final PromptEncoder prompts;
 
     public SurgeryEvaluator(Transformer model, Tokenizer tokenizer, Surgeon surgeon, Settings settings) {
+        this(model, tokenizer, surgeon, settings, new PromptEncoder.Plain(tokenizer));
+    }
+
+    /** @param prompts how evaluation and KL prompts become token ids (plain, or the model's chat template) */
+    public SurgeryEvaluator(Transformer model, Tokenizer tokenizer, Surgeon surgeon, Settings settings, PromptEncoder prompts) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.surgeon = surgeon;
         this.settings = settings;
+        this.prompts = prompts;
     }
 
     /**
-     * @param prompts   evaluation prompts, already in the form the model sees (chat template applied)
+     * @param prompts   evaluation prompts as the user wrote them (the prompt encoder applies any chat template)
      * @param klPrompts harmless prompts for KL(base ‖ edited)
      * @param editRows  the edit's (layer, row) pairs; the random controls edit as many rows, chosen by the same rule
      * @param scorers   name → scorer (run on the base model after all edits are reverted)
@@ -96,8 +104,8 @@ public final class SurgeryEvaluator {
     /** Base continuations and KL reference; the model must be unedited. */
     public Baseline baseline(List<String> prompts, List<String> klPrompts) {
         if (!surgeon.applied().isEmpty()) throw new IllegalStateException("evaluate from the unedited model: revert applied edits first");
-        List<int[]> promptIds = prompts.stream().map(p -> tokenizer.encode(p, true)).toList();
-        NextTokenKl.Reference kl = NextTokenKl.reference(model, klPrompts.stream().map(p -> tokenizer.encode(p, true)).toList(),
+        List<int[]> promptIds = prompts.stream().map(this.prompts::encode).toList();
+        NextTokenKl.Reference kl = NextTokenKl.reference(model, klPrompts.stream().map(this.prompts::encode).toList(),
                 settings.klPositions());
         Baseline partial = new Baseline(prompts, promptIds, null, kl);
         return new Baseline(prompts, promptIds, measure("base", partial), kl);

@@ -100,7 +100,7 @@ public final class GgufExporter {
 
     /** The ggml type a tensor is stored in (F32, F16, BF16 now; the quantized types by the same name). */
     static GgmlType ggmlType(Tensor t) {
-        return GgmlType.valueOf(t.dtype().name());
+        return GgmlType.of(t.dtype());
     }
 
     private static void projection(GgufWriter w, String name, Transformer model, int layer, LoraTarget t, Tensor original,

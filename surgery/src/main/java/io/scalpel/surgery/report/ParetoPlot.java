@@ -85,7 +85,8 @@ public final class ParetoPlot {
                 g.setColor(EDIT);
                 g.fill(new Ellipse2D.Double(x - 5, y - 5, 10, 10));
                 g.setColor(Color.BLACK);
-                g.drawString(p.label(), x + 8, y - 6);
+                // Only the front is labelled: off-front candidates crowd near KL = 0 and their labels would overlap.
+                if (front[i]) g.drawString(p.label(), x + 8, y - 6);
                 if (i == picked) {
                     g.setStroke(new BasicStroke(2f));
                     g.draw(new Ellipse2D.Double(x - 10, y - 10, 20, 20));
@@ -99,11 +100,11 @@ public final class ParetoPlot {
     }
 
     private static void legend(Graphics2D g, PlotAxes axes) {
-        int x = axes.right() - 230, y = axes.top() + 10;
+        int x = axes.right() - 290, y = axes.top() + 10;
         g.setColor(EDIT);
         g.fillOval(x, y, 10, 10);
         g.setColor(Color.BLACK);
-        g.drawString("probe-direction edit (front joined)", x + 18, y + 10);
+        g.drawString("probe-direction edit (front joined, labelled)", x + 18, y + 10);
         g.setColor(CONTROL);
         g.drawLine(x, y + 20, x + 8, y + 28);
         g.drawLine(x, y + 28, x + 8, y + 20);

@@ -73,6 +73,10 @@ public final class SurgerySearch {
                       Map<String, ContinuationScorer> extraScorers, int[] perplexityTokens, SurgeryPipeline.Options o, Settings s) {
         int[] finalLayers = pipeline.layers(-1, o.secondLayer());
         TrainValidationSplit<LabelledText> split = pipeline.split(texts, o);
+        // One activation pass for the scoring probes and every edit layer together.
+        int[] indices = java.util.stream.IntStream.concat(java.util.stream.IntStream.of(finalLayers),
+                s.grid().layers().stream().mapToInt(l -> pipeline.layers(l, o.secondLayer())[0])).distinct().toArray();
+        pipeline.collectActivations(split, indices, o);
         SurgeryPipeline.TrainedProbes scoring = pipeline.trainProbes(split, finalLayers[0], finalLayers[1], o);
         Map<Integer, SurgeryPipeline.TrainedProbes> editProbes = new LinkedHashMap<>();
         for (int layer : s.grid().layers()) {

@@ -30,8 +30,8 @@ import java.util.regex.Pattern;
  * the next synchronising call, as on hardware; the message carries the interpreter's report (kernel, block,
  * thread, PTX line, address).
  *
- * <p>Counters ({@link #launches()}, {@link #synchronizations()}, {@link #bytesToDevice()},
- * {@link #bytesToHost()}) say what the backend asked of the device, graph replays included.
+ * <p>Counting launches, waits and bytes is {@code CountingCudaDriver}'s job (it wraps any driver);
+ * {@link #instructions()} is what only the interpreter knows.
  */
 public final class EmulatedCudaDriver implements CudaDriver {
 
@@ -44,7 +44,6 @@ public final class EmulatedCudaDriver implements CudaDriver {
     private EmuContext primary;
     private final List<EmuStream> capturing = new ArrayList<>();
     private boolean initialised;
-    private long launches, synchronizations, bytesToDevice, bytesToHost;
 
     private final class EmuContext implements Context {
         int references;
@@ -73,14 +72,6 @@ public final class EmulatedCudaDriver implements CudaDriver {
     }
 
     public Sanitizers sanitizers() { return device.sanitizers(); }
-
-    public long launches() { return launches; }
-
-    public long synchronizations() { return synchronizations; }
-
-    public long bytesToDevice() { return bytesToDevice; }
-
-    public long bytesToHost() { return bytesToHost; }
 
     /** Thread-instructions the interpreter executed so far. */
     public long instructions() { return device.instructions(); }
@@ -234,7 +225,6 @@ public final class EmulatedCudaDriver implements CudaDriver {
             throw new CudaFailure("cuLaunchKernel(" + f.name() + "): " + e.getMessage() + ": " + CudaError.describe(CudaError.INVALID_VALUE.code()), CudaError.INVALID_VALUE.code());
         }
         Runnable work = () -> {
-            launches++;
             try {
                 device.launch(f, gridX, gridY, gridZ, blockX, blockY, blockZ, sharedBytes, values);
             } catch (KernelFault e) {
@@ -305,7 +295,6 @@ public final class EmulatedCudaDriver implements CudaDriver {
         MemorySegment host = src.segment();
         enqueue(s, () -> memoryCall("cuMemcpyHtoDAsync", () -> {
             device.memory().copyFromHost(dst, host.asSlice(srcOffset, bytes), bytes);
-            bytesToDevice += bytes;
         }));
     }
 
@@ -317,7 +306,6 @@ public final class EmulatedCudaDriver implements CudaDriver {
             reportSticky(c, "cuMemcpyDtoHAsync");
             memoryCall("cuMemcpyDtoHAsync", () -> {
                 device.memory().copyToHost(host.asSlice(dstOffset, bytes), src, bytes);
-                bytesToHost += bytes;
             });
         });
     }
@@ -356,7 +344,6 @@ public final class EmulatedCudaDriver implements CudaDriver {
             s.captureInvalidated = true;
             throw new CudaFailure("cuStreamSynchronize while capturing", CudaError.STREAM_CAPTURE_UNSUPPORTED);
         }
-        synchronizations++;
         reportSticky(c, "cuStreamSynchronize");
     }
 
