@@ -26,7 +26,9 @@ import java.util.concurrent.Callable;
 @Command(name = "search", mixinStandardHelpOptions = true,
         description = "Search α × K × layer: each candidate is applied, evaluated (behaviour scores, KL to the base, perplexity, changed tokens, "
                 + "random controls at the same α and K) and reverted exactly. Writes DIR/search.csv, DIR/pareto.png, DIR/search.md and the "
-                + "patch of the candidate --pick chooses.")
+                + "patch of the candidate --pick chooses.",
+        footer = {"", "Example:", "  scalpel search --model ../shared/models/stories260K/stories260K.bin --data ../shared/data/sst2/dev.tsv "
+                + "--text-column content --avoid-value 0 --alpha 0.5:2:0.5 --top-k 40,160 --out search/"})
 public final class SearchCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
     @Mixin SurgeryDataOptions data;
