@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# The GPU check: CUDA kernels vs the CPU reference, then the GPU benchmarks, in under 5 minutes.
+# The GPU check: CUDA kernels vs the CPU reference, then the GPU benchmarks, then an optional end-to-end
+# part — all inside one 600-second device command: the whole run keeps to GPU_CHECK_BUDGET seconds
+# (default 560), the summary of the tests and benchmarks is printed as soon as they finish (before the
+# long part), and each end-to-end step gets only the time left (skipped, and said so, when too little is).
 #
 # Two steps, because the lent GPU machine has no JDK, Maven or network (../shared/device/README.md):
 #
@@ -58,6 +61,19 @@ fi
 out="${OUT:-$root/target/gpu-check-out}"
 mkdir -p "$out"
 start=$(date +%s)
+budget="${GPU_CHECK_BUDGET:-560}"
+left() { echo $(( budget - ($(date +%s) - start) )); }
+# budgeted SECONDS CMD...: runs CMD under timeout min(SECONDS, time left - 15 s of margin for the summary);
+# skips it (status 125) when fewer than 20 s would remain.
+budgeted() {
+  local want="$1"; shift
+  local t=$(( $(left) - 15 )); (( t > want )) && t=$want
+  if (( t < 20 )); then echo "skipped (time budget: $(left) s left of $budget): $*"; return 125; fi
+  timeout "$t" "$@"
+  local status=$?
+  [[ $status -eq 124 ]] && echo "TIMED OUT after $t s: $*"
+  return $status
+}
 
 if [[ -f .jre.tgz ]]; then
   tar xzf .jre.tgz && export PATH="$root/.jre/bin:$PATH"
@@ -77,50 +93,53 @@ if [[ $gpu_listed -eq 0 && -z "${SCALPEL_REQUIRE_CUDA:-}" ]]; then export SCALPE
 cp="$bundle/runner:$bundle/test-classes:$bundle/lib/*"
 
 echo "== GPU tests (kernels vs CpuBackend) -> $out/gpu-tests.log"
-timeout 150 java "${jvm_flags[@]}" -Dscalpel.shared="$root/$bundle/shared" -cp "$cp" GpuTestRunner io.scalpel.backend.cuda class:io.scalpel.backend.BackendChoiceTest \
+budgeted 150 java "${jvm_flags[@]}" -Dscalpel.shared="$root/$bundle/shared" -cp "$cp" GpuTestRunner io.scalpel.backend.cuda class:io.scalpel.backend.BackendChoiceTest \
   > "$out/gpu-tests.log" 2>&1
 tests_status=$?
-[[ $tests_status -eq 124 ]] && echo "GPU tests TIMED OUT after 150 s" >> "$out/gpu-tests.log"
 
 echo "== GPU benchmarks -> $out/bench.log, $out/bench.json"
-timeout 120 java "${jvm_flags[@]}" -cp "$cp" io.scalpel.bench.cuda.CudaBenchReport --quick --json "$out/bench.json" \
+budgeted 120 java "${jvm_flags[@]}" -cp "$cp" io.scalpel.bench.cuda.CudaBenchReport --quick --json "$out/bench.json" \
   > "$out/bench.log" 2>&1
 bench_status=$?
-[[ $bench_status -eq 124 ]] && echo "GPU benchmarks TIMED OUT after 120 s" >> "$out/bench.log"
 
-# End to end on the device: decode/prefill of a synth 1B F16 checkpoint, ours vs transformers' eager
-# generate on the same files (7B too with GPU_CHECK_7B=1), the whole surgery with --device cuda, and
-# the golden fixtures against transformers itself.
-scalpel=(java "${jvm_flags[@]}" -Xmn64m -cp "$bundle/lib/*" io.scalpel.cli.ScalpelCommand)
-shapes=(1B); [[ -n "${GPU_CHECK_7B:-}" ]] && shapes+=(7B)
-echo "== end to end -> $out/e2e.log"
-{
-  for shape in "${shapes[@]}"; do
-    dir="/tmp/scalpel-synth-$shape-f16"
-    [[ -d "$dir" ]] || timeout 200 "${scalpel[@]}" synth --shape "$shape" --dtype f16 --format safetensors --out "$dir"
-    echo "-- scalpel bench $shape F16 (cuda)"
-    timeout 120 "${scalpel[@]}" bench --model "$dir" --device cuda --tokens 128 --json
-    echo "-- transformers eager $shape F16"
-    timeout 180 python3 scripts/hf_eager_decode.py "$dir" --new-tokens 128
-  done
-  echo "-- scalpel surgery --device cuda (stories260K, SST-2)"
-  rm -rf "$out/surgery-cuda"
-  timeout 180 "${scalpel[@]}" surgery --device cuda --model "$bundle/shared/models/stories260K/stories260K.bin" \
-    --data "$bundle/shared/data/sst2/dev.tsv" --text-column content --avoid-value 0 --top-k 40 --alpha 1 --no-cache \
-    --perplexity-text "$bundle/shared/data/tinystories/tinystories_sample.txt" --out "$out/surgery-cuda"
-  echo "-- golden fixtures vs transformers"
-  timeout 120 python3 "$bundle/shared/device/check_golden_with_transformers.py"
-} > "$out/e2e.log" 2>&1
-
+# The summary of what must run, printed before the optional long part so a cut-off run still shows it.
 echo
-echo "== summary ($(( $(date +%s) - start )) s)"
+echo "== summary: tests and benchmarks ($(( $(date +%s) - start )) s)"
 grep -E "^FAILED " "$out/gpu-tests.log" | head -20
 grep -E "^ABORTED " "$out/gpu-tests.log" | sed -E 's/^ABORTED [^ ]+( [^—]*)? — /aborted: /' | sort | uniq -c | head -5
-grep -E "^tests: |TIMED OUT" "$out/gpu-tests.log" || { echo "GPU tests did not finish (status $tests_status):"; tail -5 "$out/gpu-tests.log"; }
+grep -oE "\[on (cuda|emu) [^]]*\]" "$out/gpu-tests.log" | sort | uniq -c | head -3
+grep -E "^tests: |TIMED OUT|^skipped" "$out/gpu-tests.log" || { echo "GPU tests did not finish (status $tests_status):"; tail -5 "$out/gpu-tests.log"; }
 if grep -q "^GPU kernels on" "$out/bench.log"; then
   sed -n '/^GPU kernels on/,$p' "$out/bench.log"
 else
   grep -E "skipped|TIMED OUT|Exception|Error" "$out/bench.log" | head -5 || tail -5 "$out/bench.log"
 fi
-grep -E '^\{"model"|^-- |No behavioural|behavioural effect|rel_l2|Error|Exception' "$out/e2e.log" | cut -c1-300 | head -30
+
+# Optional, within what is left of the budget — end to end on the device: decode/prefill of a synth 1B F16
+# checkpoint, ours vs transformers' eager generate on the same files (7B too with GPU_CHECK_7B=1), the
+# whole surgery with --device cuda, and the golden fixtures against transformers itself.
+scalpel=(java "${jvm_flags[@]}" -Xmn64m -cp "$bundle/lib/*" io.scalpel.cli.ScalpelCommand)
+shapes=(1B); [[ -n "${GPU_CHECK_7B:-}" ]] && shapes+=(7B)
+echo "== end to end ($(left) s left) -> $out/e2e.log"
+{
+  for shape in "${shapes[@]}"; do
+    dir="/tmp/scalpel-synth-$shape-f16"
+    [[ -d "$dir" ]] || budgeted 200 "${scalpel[@]}" synth --shape "$shape" --dtype f16 --format safetensors --out "$dir"
+    echo "-- scalpel bench $shape F16 (cuda)"
+    budgeted 120 "${scalpel[@]}" bench --model "$dir" --device cuda --tokens 128 --json
+    echo "-- transformers eager $shape F16"
+    budgeted 180 python3 scripts/hf_eager_decode.py "$dir" --new-tokens 128
+  done
+  echo "-- scalpel surgery --device cuda (stories260K, SST-2)"
+  rm -rf "$out/surgery-cuda"
+  budgeted 180 "${scalpel[@]}" surgery --device cuda --model "$bundle/shared/models/stories260K/stories260K.bin" \
+    --data "$bundle/shared/data/sst2/dev.tsv" --text-column content --avoid-value 0 --top-k 40 --alpha 1 --no-cache \
+    --perplexity-text "$bundle/shared/data/tinystories/tinystories_sample.txt" --out "$out/surgery-cuda"
+  echo "-- golden fixtures vs transformers"
+  budgeted 120 python3 "$bundle/shared/device/check_golden_with_transformers.py"
+} > "$out/e2e.log" 2>&1
+
+echo
+echo "== summary: end to end ($(( $(date +%s) - start )) s of $budget)"
+grep -E '^\{"model"|^-- |No behavioural|behavioural effect|rel_l2|Error|Exception|^skipped|TIMED OUT' "$out/e2e.log" | cut -c1-300 | head -30
 if [[ $tests_status -ne 0 || $bench_status -ne 0 ]]; then exit 1; fi

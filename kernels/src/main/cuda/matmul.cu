@@ -29,8 +29,17 @@
 //   relative error, too close to the 2e-3 budget. W needs no split (it is exact in its own type).
 //   Shared rows are padded by 8 elements (16 bytes) against bank conflicts; the accumulators go
 //   through a padded shared tile so the edge stores can be guarded. Grid ceil(N/64) x ceil(M/64).
-//   F16 caveat: |x| > 65504 overflows the hi half (activations that large would be a model bug).
+//   F16 range: F16 tops out at 65504, so for F16 weights each x row is first scaled by a power of two
+//   s_r that brings its largest |x| into [2^14, 2^15) (a pre-pass over the block's 64 rows: warp w
+//   takes rows w, w+4, ...; lanes stride over K; a max-reduction by xor-shuffle), split as above, and
+//   the row's accumulators are multiplied by 1/s_r on the way out. Powers of two are exact in both
+//   directions, so in-range rows lose nothing, rows with |x| > 65504 no longer overflow to inf, and
+//   small rows gain precision (their lo halves leave F16's subnormal range). BF16 has fp32's range and
+//   skips the pre-pass. Java reference: CpuBackend.matmul; tested with |x| up to 1e9 in
+//   CudaForwardKernelsTest.tensorCoreMatmulOfHugeActivations.
 #include <mma.h>
+
+#include <type_traits>
 
 #include "common.cuh"
 
@@ -139,6 +148,7 @@ __device__ __forceinline__ void matmul_wmma_impl(float* out, const float* x, con
     __shared__ __align__(32) unsigned short xs_lo_raw[WMMA_BM * WMMA_LD];
     __shared__ __align__(32) unsigned short ws_raw[WMMA_BN * WMMA_LD];
     __shared__ __align__(32) float cs[WMMA_BM * WMMA_CLD];
+    __shared__ float row_scale[WMMA_BM], row_unscale[WMMA_BM];  // F16 only: power-of-two range scaling per x row
     T* xs_hi = reinterpret_cast<T*>(xs_hi_raw);
     T* xs_lo = reinterpret_cast<T*>(xs_lo_raw);
     T* ws = reinterpret_cast<T*>(ws_raw);
@@ -149,6 +159,27 @@ __device__ __forceinline__ void matmul_wmma_impl(float* out, const float* x, con
     const int warp_n = warp % 2;  // which 32-column half
     const int row0 = blockIdx.y * WMMA_BM;
     const int col0 = blockIdx.x * WMMA_BN;
+
+    constexpr bool scaled = std::is_same<T, __half>::value;
+    if (scaled) {
+        const int lane = tid & 31;
+        for (int r = warp; r < WMMA_BM; r += WMMA_THREADS / 32) {
+            const int gm = row0 + r;
+            float big = 0.0f;
+            if (gm < m) {
+                for (int c = lane; c < k; c += 32) big = fmaxf(big, fabsf(x[static_cast<size_t>(gm) * k + c]));
+            }
+            big = warp_max(big);
+            if (lane == 0) {
+                // big < 2^(E-126) for biased exponent E; shift so it lands below 2^15. Zero, inf and NaN rows stay unscaled.
+                const int e = static_cast<int>((__float_as_uint(big) >> 23) & 0xffu);
+                const int shift = (big == 0.0f || e == 0xff) ? 0 : max(-100, min(100, 141 - e));
+                row_scale[r] = __uint_as_float(static_cast<unsigned>(127 + shift) << 23);
+                row_unscale[r] = __uint_as_float(static_cast<unsigned>(127 - shift) << 23);
+            }
+        }
+        __syncthreads();
+    }
 
     wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[2][2];
 #pragma unroll
@@ -166,7 +197,8 @@ __device__ __forceinline__ void matmul_wmma_impl(float* out, const float* x, con
             const int gk = k0 + c;
             const int gm = row0 + r;
             const int gn = col0 + r;
-            const float v = (gm < m && gk < k) ? x[static_cast<size_t>(gm) * k + gk] : 0.0f;
+            float v = (gm < m && gk < k) ? x[static_cast<size_t>(gm) * k + gk] : 0.0f;
+            if (scaled) v *= row_scale[r];
             const T hi = from_float<T>(v);
             xs_hi[r * WMMA_LD + c] = hi;
             xs_lo[r * WMMA_LD + c] = from_float<T>(v - to_float(hi));
@@ -210,7 +242,7 @@ __device__ __forceinline__ void matmul_wmma_impl(float* out, const float* x, con
         const int c = e % WMMA_BN;
         const int gm = row0 + r;
         const int gn = col0 + c;
-        if (gm < m && gn < n) out[static_cast<size_t>(gm) * n + gn] = cs[r * WMMA_CLD + c];
+        if (gm < m && gn < n) out[static_cast<size_t>(gm) * n + gn] = scaled ? cs[r * WMMA_CLD + c] * row_unscale[r] : cs[r * WMMA_CLD + c];
     }
 }
 

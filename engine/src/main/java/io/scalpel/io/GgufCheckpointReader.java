@@ -24,30 +24,40 @@ final class GgufCheckpointReader {
     static Checkpoint read(ModelFormat.Gguf format, Arena arena) {
         GgufFile gguf = GgufReader.open(format.path(), arena);
         GgufMetadata m = gguf.metadata();
-        String arch = m.getString("general.architecture", "");
+        String arch;
+        try {
+            arch = m.getString("general.architecture", "");
+            if (m.getString("general.type", "model").equals("adapter")) {
+                throw new CheckpointException(format.path(), "a GGUF " + m.getString("adapter.type", "") + " adapter, not a model (apply it with --lora on its base model)");
+            }
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(format.path(), e.getMessage());
+        }
         if (!ARCHITECTURES.contains(arch)) {
             throw new CheckpointException(format.path(), "unknown architecture general.architecture=\"" + arch + "\" (supported: llama, mistral, qwen2)");
         }
         Map<String, Tensor> tensors = gguf.tensors(arena);
         Tensor embedding = tensors.get(TensorNaming.GGUF.embedding());
         if (embedding == null) throw new CheckpointException(format.path(), "tensor token_embd.weight is missing");
-        int dim = requireInt(format, m, arch + ".embedding_length");
-        int heads = requireInt(format, m, arch + ".attention.head_count");
-        RopeScaling scaling = new RopeScaling.None();
-        Tensor freqs = tensors.get("rope_freqs.weight");
-        if (freqs != null) scaling = new RopeScaling.FrequencyFactors(freqs.toFloatArray());
         ModelConfig config;
         try {
+            int dim = requireInt(format, m, arch + ".embedding_length");
+            int heads = requireInt(format, m, arch + ".attention.head_count");
+            RopeScaling scaling = new RopeScaling.None();
+            Tensor freqs = tensors.get("rope_freqs.weight");
+            if (freqs != null) scaling = new RopeScaling.FrequencyFactors(freqs.toFloatArray());
+            // key_length's default is only computed when the key is absent: heads may be 0 in a corrupt file.
+            int headDim = m.contains(arch + ".attention.key_length") ? m.getInt(arch + ".attention.key_length", 0)
+                    : ModelConfig.defaultHeadDim(dim, heads);
             config = new ModelConfig(arch, dim, requireInt(format, m, arch + ".feed_forward_length"),
                     requireInt(format, m, arch + ".block_count"), heads,
-                    m.getInt(arch + ".attention.head_count_kv", heads),
-                    m.getInt(arch + ".attention.key_length", dim / heads),
+                    m.getInt(arch + ".attention.head_count_kv", heads), headDim,
                     embedding.rows(), m.getInt(arch + ".context_length", 2048),
                     m.getFloat(arch + ".attention.layer_norm_rms_epsilon", 1e-5f),
                     m.getFloat(arch + ".rope.freq_base", 10000f), scaling,
                     !tensors.containsKey(TensorNaming.GGUF.output()),
                     m.getInt("tokenizer.ggml.bos_token_id", 1), m.getInt("tokenizer.ggml.eos_token_id", 2));
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | ArithmeticException e) {
             throw new CheckpointException(format.path(), e.getMessage());
         }
         ModelWeights weights = new WeightsAssembler(format.path(), tensors, TensorNaming.GGUF, config)

@@ -18,14 +18,14 @@ final class GgufCursor {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    private final Path file;
+    private final FileBounds bounds;
     private final MemorySegment data;
     private long position;
     /** What is being read, for error messages ("metadata key general.name"). */
     private String context = "header";
 
     GgufCursor(Path file, MemorySegment data) {
-        this.file = file;
+        this.bounds = new FileBounds(file, data.byteSize());
         this.data = data;
     }
 
@@ -35,8 +35,11 @@ final class GgufCursor {
 
     void setContext(String context) { this.context = context; }
 
+    /** The file's size and the checks every number read from it goes through. */
+    FileBounds bounds() { return bounds; }
+
     CheckpointException error(String problem) {
-        return new CheckpointException(file, problem);
+        return bounds.error(problem);
     }
 
     /** Fails unless {@code bytes} more bytes exist. */
@@ -74,11 +77,7 @@ final class GgufCursor {
     /** A count (uint64) that must be small enough for {@code minBytesEach} bytes per item to fit in the file. */
     long count(long minBytesEach) {
         long n = i64();
-        if (n < 0 || (minBytesEach > 0 && n > remaining() / minBytesEach)) {
-            throw error("truncated or corrupt: " + context + " claims " + Long.toUnsignedString(n)
-                    + " entries at offset " + (position - 8) + ", more than the " + remaining() + " bytes left can hold");
-        }
-        return n;
+        return bounds.count(context + " (at offset " + (position - 8) + ")", n, minBytesEach, remaining());
     }
 
     /** A GGUF string: uint64 length then UTF-8 bytes (invalid sequences become U+FFFD). */
@@ -88,8 +87,7 @@ final class GgufCursor {
             throw error("truncated or corrupt: " + context + " is a string of " + Long.toUnsignedString(n) + " bytes at offset "
                     + (position - 8) + ", more than the " + remaining() + " bytes left");
         }
-        if (n > Integer.MAX_VALUE - 8) throw error(context + ": string of " + n + " bytes is too long");
-        byte[] bytes = new byte[(int) n];
+        byte[] bytes = new byte[bounds.toInt(context + ": string length", n)];
         MemorySegment.copy(data, ValueLayout.JAVA_BYTE, position, bytes, 0, bytes.length);
         position += n;
         return new String(bytes, StandardCharsets.UTF_8);

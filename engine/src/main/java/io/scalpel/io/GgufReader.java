@@ -95,6 +95,9 @@ public final class GgufReader {
 
         List<GgufTensorInfo> tensors = new ArrayList<>(raw.size());
         for (RawInfo r : raw) tensors.add(toInfo(in, r, dataStart, alignment, mapping.byteSize()));
+        DataSectionLayout.requireAlignedInOrder(in.bounds(), tensors.stream()
+                .map(t -> new DataSectionLayout.Extent(t.name(), t.offset() - dataStart, t.offset() - dataStart + t.byteSize())).toList(),
+                alignment, mapping.byteSize() - dataStart);
         return new GgufFile(file, version, meta, tensors, alignment, dataStart, mapping);
     }
 
@@ -115,8 +118,7 @@ public final class GgufReader {
         long start;
         long end;
         try {
-            long elements = 1;
-            for (long d : r.ne) elements = Math.multiplyExact(elements, d);
+            long elements = in.bounds().elements("tensor " + r.name, r.ne);
             bytes = type.byteSize(elements);
             start = Math.addExact(dataStart, r.relativeOffset);
             end = Math.addExact(start, bytes);
@@ -164,7 +166,7 @@ public final class GgufReader {
         // Nested arrays are legal but never deep in practice; the bound stops a corrupt file recursing forever.
         if (depth > 8) throw in.error("arrays nested more than 8 deep");
         int elementType = in.i32();
-        int n = Math.toIntExact(in.count(elementBytes(in, elementType)));
+        int n = in.bounds().toInt("array length", in.count(elementBytes(in, elementType)));
         switch (elementType) {
             case UINT8, INT8, UINT16, INT16, INT32 -> {
                 int[] a = new int[n];

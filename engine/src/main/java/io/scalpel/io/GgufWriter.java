@@ -8,7 +8,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -182,15 +181,7 @@ public final class GgufWriter {
                 write(ch);
                 ch.force(true);
             }
-            try {
-                Files.createLink(abs, tmp); // fails atomically if the target appeared meanwhile
-                Files.delete(tmp);
-            } catch (FileAlreadyExistsException e) {
-                throw new CheckpointException(abs, "already exists; refusing to overwrite it");
-            } catch (UnsupportedOperationException | IOException e) {
-                if (Files.exists(abs)) throw new CheckpointException(abs, "already exists; refusing to overwrite it");
-                Files.move(tmp, abs);
-            }
+            SafetensorsWriter.moveIntoPlace(tmp, abs, SafetensorsWriter.WriteMode.CREATE_NEW);
             tmp = null;
         } catch (IOException e) {
             throw new CheckpointException(abs, "cannot write: " + e, e);

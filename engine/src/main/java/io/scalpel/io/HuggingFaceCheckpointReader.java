@@ -45,25 +45,25 @@ final class HuggingFaceCheckpointReader {
         }
         int dim = requireInt(configFile, c, "hidden_size");
         int heads = requireInt(configFile, c, "num_attention_heads");
-        int headDim = c.hasNonNull("head_dim") ? c.get("head_dim").asInt() : dim / heads;
-        RopeScaling scaling = new RopeScaling.None();
-        JsonNode rs = c.get("rope_scaling");
-        if (rs != null && rs.isObject()) {
-            String type = rs.path("rope_type").asText(rs.path("type").asText(""));
-            if (!type.equals("llama3")) {
-                throw new CheckpointException(configFile, "unsupported rope_scaling type \"" + type + "\" (supported: llama3)");
-            }
-            scaling = new RopeScaling.Llama3(rs.path("factor").asDouble(8), rs.path("low_freq_factor").asDouble(1),
-                    rs.path("high_freq_factor").asDouble(4), rs.path("original_max_position_embeddings").asInt(8192));
-        }
         try {
+            int headDim = c.hasNonNull("head_dim") ? requireInt(configFile, c, "head_dim") : ModelConfig.defaultHeadDim(dim, heads);
+            RopeScaling scaling = new RopeScaling.None();
+            JsonNode rs = c.get("rope_scaling");
+            if (rs != null && rs.isObject()) {
+                String type = rs.path("rope_type").asText(rs.path("type").asText(""));
+                if (!type.equals("llama3")) {
+                    throw new CheckpointException(configFile, "unsupported rope_scaling type \"" + type + "\" (supported: llama3)");
+                }
+                scaling = new RopeScaling.Llama3(number(configFile, rs, "factor", 8), number(configFile, rs, "low_freq_factor", 1),
+                        number(configFile, rs, "high_freq_factor", 4), optionalInt(configFile, rs, "original_max_position_embeddings", 8192));
+            }
             return new ModelConfig(arch, dim, requireInt(configFile, c, "intermediate_size"),
                     requireInt(configFile, c, "num_hidden_layers"), heads,
-                    c.path("num_key_value_heads").asInt(heads), headDim,
+                    optionalInt(configFile, c, "num_key_value_heads", heads), headDim,
                     requireInt(configFile, c, "vocab_size"),
-                    c.path("max_position_embeddings").asInt(2048),
-                    (float) c.path("rms_norm_eps").asDouble(1e-6),
-                    c.path("rope_theta").asDouble(10000.0), scaling,
+                    optionalInt(configFile, c, "max_position_embeddings", 2048),
+                    (float) number(configFile, c, "rms_norm_eps", 1e-6),
+                    number(configFile, c, "rope_theta", 10000.0), scaling,
                     c.path("tie_word_embeddings").asBoolean(false),
                     firstId(c.get("bos_token_id"), 1), firstId(c.get("eos_token_id"), 2));
         } catch (IllegalArgumentException e) {
@@ -71,9 +71,25 @@ final class HuggingFaceCheckpointReader {
         }
     }
 
+    /** A numeric field, or {@code fallback} when absent or null; anything else (a string, an object) is refused. */
+    private static double number(Path file, JsonNode c, String key, double fallback) {
+        JsonNode n = c.get(key);
+        if (n == null || n.isNull()) return fallback;
+        if (!n.isNumber()) throw new CheckpointException(file, "\"" + key + "\" is " + n + ", not a number");
+        return n.asDouble();
+    }
+
+    private static int optionalInt(Path file, JsonNode c, String key, int fallback) {
+        JsonNode n = c.get(key);
+        if (n == null || n.isNull()) return fallback;
+        return requireInt(file, c, key);
+    }
+
     private static int requireInt(Path file, JsonNode c, String key) {
         JsonNode n = c.get(key);
-        if (n == null || !n.canConvertToInt()) throw new CheckpointException(file, "missing or non-integer \"" + key + "\"");
+        if (n == null || !n.isIntegralNumber() || !n.canConvertToInt()) {
+            throw new CheckpointException(file, "missing or non-integer \"" + key + "\"" + (n == null ? "" : " (" + n + ")"));
+        }
         return n.asInt();
     }
 

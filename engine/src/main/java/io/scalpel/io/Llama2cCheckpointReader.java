@@ -30,7 +30,7 @@ final class Llama2cCheckpointReader {
         for (int i = 0; i < 7; i++) h[i] = map.getAtIndex(Tensor.I32_LE, i);
         int dim = h[0], hidden = h[1], layers = h[2], heads = h[3], kvHeads = h[4], vocab = Math.abs(h[5]), seqLen = h[6];
         boolean shared = h[5] > 0;
-        if (dim <= 0 || hidden <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || vocab == 0 || seqLen <= 0 || dim % heads != 0) {
+        if (dim <= 0 || hidden <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || vocab <= 0 || seqLen <= 0 || dim % heads != 0) {
             throw new CheckpointException(file, "implausible llama2.c header " + java.util.Arrays.toString(h) + " (not a llama2.c checkpoint?)");
         }
         int headDim = dim / heads;
@@ -58,6 +58,7 @@ final class Llama2cCheckpointReader {
         t.put(n.finalNorm(), cursor.take(n.finalNorm(), dim));
         cursor.skip("freq_cis", (long) seqLen * headDim); // real and imaginary halves: seq_len·head_size/2 each
         if (!shared) t.put(n.output(), cursor.take("wcls", vocab, dim));
+        cursor.requireEnd();
         ModelWeights weights = new WeightsAssembler(file, t, n, config).assemble(true, arena);
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "llama2.c");
@@ -83,22 +84,19 @@ final class Llama2cCheckpointReader {
 
     /** Walks the file in run.c's order, refusing to read past its end. */
     private static final class Cursor {
-        private final Path file;
+        private final FileBounds bounds;
         private final MemorySegment map;
         private long offset;
 
         Cursor(Path file, MemorySegment map, long offset) {
-            this.file = file;
+            this.bounds = new FileBounds(file, map.byteSize());
             this.map = map;
             this.offset = offset;
         }
 
         Tensor take(String name, long... shape) {
-            long bytes = Tensor.elementCount(shape) * 4;
-            if (offset + bytes > map.byteSize()) {
-                throw new CheckpointException(file, "truncated: tensor " + name + " needs bytes up to " + (offset + bytes)
-                        + " but the file has " + map.byteSize());
-            }
+            long bytes = bounds.tensorBytes("tensor " + name, shape, 4);
+            bounds.requireRange("tensor " + name, offset, bytes);
             Tensor tensor = new Tensor(name, DType.F32, shape, map.asSlice(offset, bytes));
             offset += bytes;
             return tensor;
@@ -111,9 +109,16 @@ final class Llama2cCheckpointReader {
             }
         }
 
+        /** A llama2.c file has no index: bytes left over mean the header's sizes do not describe it. */
+        void requireEnd() {
+            if (offset != map.byteSize()) {
+                throw bounds.error((map.byteSize() - offset) + " bytes follow the last tensor; the header's sizes do not describe this file");
+            }
+        }
+
         void skip(String what, long floats) {
             // Some exporters omit the unused freq_cis tables; only skip them when present.
-            if (offset + floats * 4 <= map.byteSize()) offset += floats * 4;
+            if (floats * 4 <= map.byteSize() - offset) offset += floats * 4;
         }
     }
 }

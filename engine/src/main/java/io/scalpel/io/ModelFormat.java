@@ -70,6 +70,23 @@ public sealed interface ModelFormat {
                 + " (implausible header) and not a Hugging Face directory");
     }
 
+    /**
+     * Whether the name of {@code given} (what the user passed) suggests a format other than the one its
+     * content is: a GGUF called {@code .bin}, a llama2.c checkpoint called {@code .gguf}, a safetensors
+     * file with neither. Names without a known extension mislead nobody.
+     */
+    public static boolean nameMisleads(Path given, ModelFormat recognised) {
+        if (Files.isDirectory(given)) return false;
+        String n = given.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        boolean gguf = n.endsWith(".gguf"), bin = n.endsWith(".bin"), st = n.endsWith(".safetensors") || n.endsWith(".json");
+        if (!gguf && !bin && !st) return false;
+        return switch (recognised) {
+            case Gguf g -> !gguf;
+            case Llama2c l -> !bin;
+            case HuggingFace h -> !st;
+        };
+    }
+
     private static boolean isSafetensors(ByteBuffer b, long size) {
         if (b.limit() < 9) return false;
         long headerLength = b.getLong(0);

@@ -1,7 +1,10 @@
 package io.scalpel.io;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.scalpel.tensor.DType;
 import io.scalpel.tensor.Tensor;
 
@@ -16,7 +19,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -30,6 +35,11 @@ import java.util.Set;
  */
 public final class SafetensorsReader {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Strict for headers: a duplicate key or anything after the object is a corrupt file, not something to guess around. */
+    private static final ObjectMapper HEADER_JSON = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
     private static final long MAX_HEADER = 100L << 20;
 
     private SafetensorsReader() {}
@@ -39,69 +49,89 @@ public final class SafetensorsReader {
         public Tensor tensor(String name) { return tensors.get(name); }
     }
 
-    /** Reads one {@code .safetensors} file. */
+    /**
+     * Reads one {@code .safetensors} file and checks its structure: the header is exactly one JSON
+     * object (no duplicate keys, nothing but padding spaces after it), each tensor's byte range
+     * matches its dtype × shape, and the tensors tile the data section with no overlap, gap or
+     * unclaimed bytes.
+     */
     public static SafetensorsFile open(Path file, Arena arena) {
         MemorySegment map = mapFile(file, arena);
         long size = map.byteSize();
-        if (size < 8) throw new CheckpointException(file, "truncated safetensors file (" + size + " bytes, no header length)");
+        FileBounds bounds = new FileBounds(file, size);
+        if (size < 8) throw bounds.error("truncated safetensors file (" + size + " bytes, no header length)");
         long headerLen = map.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
         if (headerLen <= 0 || headerLen > MAX_HEADER || 8 + headerLen > size) {
-            throw new CheckpointException(file, "bad safetensors header length " + headerLen + " (file is " + size + " bytes)");
+            throw bounds.error("bad safetensors header length " + headerLen + " (file is " + size + " bytes)");
         }
         String headerText = new String(map.asSlice(8, headerLen).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
         JsonNode header;
         try {
-            header = JSON.readTree(headerText);
+            header = HEADER_JSON.readTree(headerText);
         } catch (IOException e) {
-            throw new CheckpointException(file, "safetensors header is not valid JSON: " + firstLine(e.getMessage()));
+            throw bounds.error("safetensors header (" + headerLen + " bytes) is not one valid JSON object: " + firstLine(e.getMessage()));
         }
-        if (header == null || !header.isObject()) throw new CheckpointException(file, "safetensors header is not a JSON object");
+        if (header == null || !header.isObject()) throw bounds.error("safetensors header is not a JSON object");
         long dataStart = 8 + headerLen;
         long dataSize = size - dataStart;
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
+        List<DataSectionLayout.Extent> extents = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             String name = e.getKey();
             JsonNode info = e.getValue();
             if (name.equals("__metadata__")) {
-                info.fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                if (!info.isObject()) throw bounds.error("__metadata__ is not a JSON object");
+                for (Iterator<Map.Entry<String, JsonNode>> m = info.fields(); m.hasNext(); ) {
+                    Map.Entry<String, JsonNode> kv = m.next();
+                    if (!kv.getValue().isTextual()) throw bounds.error("__metadata__ value of " + kv.getKey() + " is not a string");
+                    metadata.put(kv.getKey(), kv.getValue().asText());
+                }
                 continue;
             }
-            tensors.put(name, parseTensor(file, name, info, map, dataStart, dataSize));
+            tensors.put(name, parseTensor(bounds, name, info, map, dataStart, dataSize, extents));
         }
+        DataSectionLayout.requireContiguous(bounds, extents, dataSize);
         return new SafetensorsFile(Map.copyOf(tensors), Map.copyOf(metadata));
     }
 
-    private static Tensor parseTensor(Path file, String name, JsonNode info, MemorySegment map, long dataStart, long dataSize) {
+    private static Tensor parseTensor(FileBounds bounds, String name, JsonNode info, MemorySegment map, long dataStart, long dataSize,
+                                      List<DataSectionLayout.Extent> extents) {
         JsonNode dtypeNode = info.get("dtype");
         JsonNode shapeNode = info.get("shape");
         JsonNode offsets = info.get("data_offsets");
-        if (dtypeNode == null || shapeNode == null || offsets == null || !shapeNode.isArray() || offsets.size() != 2) {
-            throw new CheckpointException(file, "tensor " + name + ": header entry needs dtype, shape and data_offsets [begin, end]");
+        if (dtypeNode == null || shapeNode == null || offsets == null || !dtypeNode.isTextual() || !shapeNode.isArray()
+                || !offsets.isArray() || offsets.size() != 2) {
+            throw bounds.error("tensor " + name + ": header entry needs dtype, shape and data_offsets [begin, end]");
         }
         DType dtype;
         try {
             dtype = DType.fromSafetensors(dtypeNode.asText());
         } catch (IllegalArgumentException ex) {
-            throw new CheckpointException(file, "tensor " + name + ": " + ex.getMessage());
+            throw bounds.error("tensor " + name + ": " + ex.getMessage());
         }
         long[] shape = new long[shapeNode.size()];
         for (int i = 0; i < shape.length; i++) {
-            shape[i] = shapeNode.get(i).asLong(-1);
-            if (shape[i] < 0) throw new CheckpointException(file, "tensor " + name + ": negative or non-numeric dimension in shape " + shapeNode);
+            shape[i] = wholeNumber(shapeNode.get(i));
+            if (shape[i] < 0) throw bounds.error("tensor " + name + ": negative or non-integer dimension in shape " + shapeNode);
         }
-        long begin = offsets.get(0).asLong(-1), end = offsets.get(1).asLong(-1);
+        long begin = wholeNumber(offsets.get(0)), end = wholeNumber(offsets.get(1));
         if (begin < 0 || end < begin || end > dataSize) {
-            throw new CheckpointException(file, "tensor " + name + ": data_offsets [" + begin + ", " + end
-                    + "] run past the end of the data (" + dataSize + " bytes)");
+            throw bounds.error("tensor " + name + ": data_offsets " + offsets + " run past the end of the data (" + dataSize + " bytes)");
         }
-        long expected = Tensor.elementCount(shape) * dtype.bytes();
+        long expected = bounds.tensorBytes("tensor " + name, shape, dtype.bytes());
         if (end - begin != expected) {
-            throw new CheckpointException(file, "tensor " + name + ": " + (end - begin) + " bytes for shape " + shapeNode
+            throw bounds.error("tensor " + name + ": " + (end - begin) + " bytes for shape " + shapeNode
                     + " of " + dtype + " (expected " + expected + ")");
         }
+        extents.add(new DataSectionLayout.Extent(name, begin, end));
         return new Tensor(name, dtype, shape, map.asSlice(dataStart + begin, expected));
+    }
+
+    /** A JSON integer as a long, or -1 for anything else (a fraction, a string, an integer past 64 bits). */
+    private static long wholeNumber(JsonNode n) {
+        return n != null && n.isIntegralNumber() && n.canConvertToLong() ? n.asLong() : -1;
     }
 
     /**
@@ -132,14 +162,18 @@ public final class SafetensorsReader {
         JsonNode weightMap = root.get("weight_map");
         if (weightMap == null || !weightMap.isObject()) throw new CheckpointException(index, "missing weight_map");
         Set<String> shardNames = new LinkedHashSet<>();
-        weightMap.fields().forEachRemaining(e -> shardNames.add(e.getValue().asText()));
+        for (Iterator<Map.Entry<String, JsonNode>> it = weightMap.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getValue().isTextual()) throw new CheckpointException(index, "weight_map entry " + e.getKey() + " is not a file name");
+            shardNames.add(e.getValue().asText());
+        }
         Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
-        for (String s : shardNames) shards.put(s, open(index.resolveSibling(s), arena));
+        for (String s : shardNames) shards.put(s, open(shardPath(index, s), arena));
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = weightMap.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             Tensor t = shards.get(e.getValue().asText()).tensor(e.getKey());
-            if (t == null) throw new CheckpointException(index.resolveSibling(e.getValue().asText()), "tensor " + e.getKey() + " listed in the index is missing from this shard");
+            if (t == null) throw new CheckpointException(shardPath(index, e.getValue().asText()), "tensor " + e.getKey() + " listed in the index is missing from this shard");
             tensors.put(e.getKey(), t);
         }
         Map<String, String> metadata = new LinkedHashMap<>();
@@ -147,11 +181,40 @@ public final class SafetensorsReader {
         return new SafetensorsFile(Map.copyOf(tensors), Map.copyOf(metadata));
     }
 
+    /**
+     * A shard named by the index: a plain file name inside the model directory. An absolute path, a
+     * {@code ..} or a NUL would let a downloaded index make us open any file on the machine.
+     */
+    static Path shardPath(Path index, String name) {
+        Path dir = index.toAbsolutePath().getParent();
+        if (name.isEmpty() || name.indexOf('\0') >= 0 || name.chars().anyMatch(Character::isISOControl)) {
+            throw new CheckpointException(index, "shard name " + printable(name) + " is empty or holds control characters");
+        }
+        Path resolved;
+        try {
+            resolved = dir.resolve(name).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new CheckpointException(index, "shard name " + printable(name) + " is not a valid path");
+        }
+        if (Path.of(name).isAbsolute() || !resolved.startsWith(dir.normalize()) || resolved.equals(dir.normalize())) {
+            throw new CheckpointException(index, "shard " + printable(name) + " lies outside the model directory " + dir);
+        }
+        return resolved;
+    }
+
+    private static String printable(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        s.chars().limit(200).forEach(c -> b.append(Character.isISOControl(c) ? String.format("\\u%04x", c) : String.valueOf((char) c)));
+        return b.append('"').toString();
+    }
+
     private static SafetensorsFile merge(Path dir, java.util.List<SafetensorsFile> files) {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
         for (SafetensorsFile f : files) {
-            tensors.putAll(f.tensors());
+            for (var t : f.tensors().entrySet()) {
+                if (tensors.put(t.getKey(), t.getValue()) != null) throw new CheckpointException(dir, "tensor " + t.getKey() + " is in more than one *.safetensors file");
+            }
             metadata.putAll(f.metadata());
         }
         return new SafetensorsFile(Map.copyOf(tensors), Map.copyOf(metadata));

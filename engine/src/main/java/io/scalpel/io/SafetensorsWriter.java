@@ -126,7 +126,7 @@ public final class SafetensorsWriter {
         Path tmp = null;
         try {
             Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".part");
+            tmp = StagingPaths.createFile(dir, "." + abs.getFileName() + ".", ".part");
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).flip();
                 writeFully(ch, len);
@@ -183,7 +183,7 @@ public final class SafetensorsWriter {
         return out;
     }
 
-    private static void moveIntoPlace(Path tmp, Path target, WriteMode mode) throws IOException {
+    static void moveIntoPlace(Path tmp, Path target, WriteMode mode) throws IOException {
         if (mode == WriteMode.REPLACE_EXISTING) {
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

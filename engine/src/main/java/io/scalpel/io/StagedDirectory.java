@@ -32,9 +32,11 @@ public final class StagedDirectory {
         requireAbsent(out);
         Path target = out.toAbsolutePath().normalize();
         Path staging = null;
+        Thread cleanup = null;
         try {
             Files.createDirectories(target.getParent());
-            staging = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".");
+            staging = StagingPaths.createDirectory(target.getParent(), "." + target.getFileName() + ".");
+            cleanup = deleteOnInterrupt(staging);
             contents.writeInto(staging);
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
             staging = null;
@@ -42,10 +44,31 @@ public final class StagedDirectory {
             throw new UncheckedIOException(out + ": cannot write: " + e.getMessage(), e);
         } finally {
             if (staging != null) deleteRecursively(staging);
+            if (cleanup != null) removeHook(cleanup);
         }
     }
 
-    private static void deleteRecursively(Path dir) {
+    /**
+     * Registers a shutdown hook that deletes {@code dir} if the JVM stops (Ctrl-C) before the caller
+     * is done with it; the caller removes the hook with {@link #removeHook} once it cleaned up itself.
+     */
+    public static Thread deleteOnInterrupt(Path dir) {
+        Thread hook = new Thread(() -> deleteRecursively(dir), "delete " + dir.getFileName());
+        Runtime.getRuntime().addShutdownHook(hook);
+        return hook;
+    }
+
+    /** Removes a hook from {@link #deleteOnInterrupt}; harmless while the JVM is already shutting down. */
+    public static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs (or ran) anyway
+        }
+    }
+
+    /** Deletes a directory tree, best effort. */
+    public static void deleteRecursively(Path dir) {
         try (Stream<Path> walk = Files.walk(dir)) {
             walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {

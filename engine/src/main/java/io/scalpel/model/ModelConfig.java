@@ -13,12 +13,41 @@ public record ModelConfig(String architecture, int dim, int hiddenDim, int layer
                           int vocabSize, int contextLength, float normEps, double ropeTheta, RopeScaling ropeScaling,
                           boolean tiedEmbeddings, int bosId, int eosId) {
 
+    /**
+     * Every reader's config ends here, so these are the checks for all formats: positive sizes, heads a
+     * multiple of kv heads, an even head_dim, sizes whose products fit an int, and numerics that
+     * cannot make every logit NaN (a positive finite rope_theta, a finite rms_norm_eps ≥ 0, positive
+     * finite rope_scaling factors).
+     */
     public ModelConfig {
-        if (dim <= 0 || hiddenDim <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || headDim <= 0 || vocabSize <= 0) {
-            throw new IllegalArgumentException("model dimensions must be positive: " + this);
-        }
+        positive("hidden size", dim);
+        positive("intermediate size", hiddenDim);
+        positive("layers", layers);
+        positive("attention heads", heads);
+        positive("kv heads", kvHeads);
+        positive("head_dim", headDim);
+        positive("vocabulary size", vocabSize);
+        positive("context length", contextLength);
         if (heads % kvHeads != 0) throw new IllegalArgumentException("heads (" + heads + ") must be a multiple of kv heads (" + kvHeads + ")");
         if (headDim % 2 != 0) throw new IllegalArgumentException("head_dim must be even for rotary embeddings, got " + headDim);
+        if ((long) heads * headDim > Integer.MAX_VALUE || (long) kvHeads * headDim > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("heads × head_dim = " + (long) heads * headDim + " is too large");
+        }
+        if (!(normEps >= 0) || Float.isInfinite(normEps)) throw new IllegalArgumentException("rms_norm_eps must be a finite number ≥ 0, got " + normEps);
+        if (!(ropeTheta > 0) || Double.isInfinite(ropeTheta)) throw new IllegalArgumentException("rope_theta must be a finite number > 0, got " + ropeTheta);
+        java.util.Objects.requireNonNull(ropeScaling, "rope scaling");
+        ropeScaling.validate(headDim);
+    }
+
+    /** head_dim when the file does not give one: hidden size / heads, which must divide evenly. */
+    public static int defaultHeadDim(int dim, int heads) {
+        positive("attention heads", heads);
+        if (dim % heads != 0) throw new IllegalArgumentException("hidden size " + dim + " is not divisible by " + heads + " attention heads");
+        return dim / heads;
+    }
+
+    private static void positive(String what, int v) {
+        if (v <= 0) throw new IllegalArgumentException(what + " must be positive, got " + v);
     }
 
     public int qDim() { return heads * headDim; }

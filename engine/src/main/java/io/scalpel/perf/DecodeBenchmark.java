@@ -135,7 +135,7 @@ public final class DecodeBenchmark {
         }
         read.add(model.finalNorm());
         read.add(model.output());
-        return read.stream().filter(w -> w != null).mapToLong(w -> (long) w.rows() * w.cols() * w.dtype().bytes()).sum();
+        return read.stream().filter(w -> w != null).mapToLong(w -> w.dtype().byteSize((long) w.rows() * w.cols())).sum();
     }
 
     private static double median(double[] v) {

@@ -30,9 +30,19 @@ public final class Generator {
      */
     public static Result generate(Session session, int[] prompt, int maxTokens, SamplingSettings settings, int eosId,
                                   IntConsumer onToken) {
+        return generate(session, prompt, maxTokens, settings, eosId, session.model().config().vocabSize(), onToken);
+    }
+
+    /**
+     * @param candidates only ids below this are chosen: the tokenizer's size where it is smaller than the
+     *                   model's (padded) vocabulary, so every generated id can be spelt
+     */
+    public static Result generate(Session session, int[] prompt, int maxTokens, SamplingSettings settings, int eosId,
+                                  int candidates, IntConsumer onToken) {
         if (prompt.length == 0) throw new IllegalArgumentException("empty prompt: at least one token (e.g. BOS) is needed");
         var backend = session.model().backend();
-        int vocab = session.model().config().vocabSize();
+        int vocab = Math.min(candidates, session.model().config().vocabSize());
+        if (vocab < 1) throw new IllegalArgumentException("no candidate tokens (" + candidates + ")");
         SplittableRandom random = new SplittableRandom(settings.seed());
         long t0 = System.nanoTime();
         session.forward(prompt, null);

@@ -97,8 +97,8 @@ public final class SyntheticCheckpoint {
         Files.createDirectories(parent);
         List<PlannedTensor> plan = TensorPlan.of(spec.format(), spec.shape());
         Path temp = spec.format() == SyntheticFormat.SAFETENSORS
-                ? Files.createTempDirectory(parent, "." + absolute.getFileName() + ".")
-                : Files.createTempFile(parent, "." + absolute.getFileName() + ".", ".partial");
+                ? io.scalpel.io.StagingPaths.createDirectory(parent, "." + absolute.getFileName() + ".")
+                : io.scalpel.io.StagingPaths.createFile(parent, "." + absolute.getFileName() + ".", ".partial");
         try (TensorStreamer streamer = new TensorStreamer(spec.seed(), Math.max(1, threads))) {
             switch (spec.format()) {
                 case SAFETENSORS -> {

@@ -72,7 +72,7 @@ public final class ByteLevelBpe implements Tokenizer {
     public int[] encode(String text, boolean addBos) {
         IdBuffer out = new IdBuffer(text.length() / 3 + 2);
         if (addBos) {
-            if (bosId < 0) throw new IllegalStateException("this vocabulary has no BOS token");
+            if (bosId < 0) throw new MissingBosException();
             out.add(bosId);
         }
         for (SpecialTokenMatcher.Segment segment : specials.split(text)) {

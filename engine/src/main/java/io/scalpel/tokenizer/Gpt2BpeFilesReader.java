@@ -60,13 +60,14 @@ public final class Gpt2BpeFilesReader {
             throw new TokenizerException(encoderJson, "not valid JSON: " + e.getMessage().lines().findFirst().orElse(""), e);
         }
         if (root == null || !root.isObject()) throw new TokenizerException(encoderJson, "not a token-to-id JSON object");
-        int size = 0;
+        long highest = 0;
         for (Map.Entry<String, JsonNode> e : root.properties()) {
-            if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
+            if (!e.getValue().isIntegralNumber() || !e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
                 throw new TokenizerException(encoderJson, "token " + e.getKey() + " has id " + e.getValue() + ", not a non-negative int");
             }
-            size = Math.max(size, e.getValue().asInt() + 1);
+            highest = Math.max(highest, e.getValue().asInt() + 1L);
         }
+        int size = Vocabulary.checkedSize(encoderJson, highest, root.size());
         String[] texts = new String[size];
         TokenType[] types = new TokenType[size];
         for (Map.Entry<String, JsonNode> e : root.properties()) {

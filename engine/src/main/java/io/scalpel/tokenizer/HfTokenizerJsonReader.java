@@ -92,9 +92,10 @@ public final class HfTokenizerJsonReader {
     }
 
     private Vocabulary vocabulary(JsonNode vocabNode, JsonNode added, boolean byteFallback, String unkToken) {
-        int size = 0;
-        for (Map.Entry<String, JsonNode> e : vocabNode.properties()) size = Math.max(size, idOf(e.getValue(), e.getKey()) + 1);
-        for (JsonNode a : added) size = Math.max(size, idOf(a.path("id"), a.path("content").asText()) + 1);
+        long highest = 0;
+        for (Map.Entry<String, JsonNode> e : vocabNode.properties()) highest = Math.max(highest, idOf(e.getValue(), e.getKey()) + 1L);
+        for (JsonNode a : added) highest = Math.max(highest, idOf(a.path("id"), a.path("content").asText()) + 1L);
+        int size = Vocabulary.checkedSize(file, highest, vocabNode.size() + added.size());
         String[] texts = new String[size];
         TokenType[] types = new TokenType[size];
         for (Map.Entry<String, JsonNode> e : vocabNode.properties()) {
@@ -122,7 +123,7 @@ public final class HfTokenizerJsonReader {
     }
 
     private int idOf(JsonNode id, String token) {
-        if (!id.canConvertToInt() || id.asInt() < 0) throw new TokenizerException(file, "token " + token + " has id " + id + ", not a non-negative int");
+        if (!id.isIntegralNumber() || !id.canConvertToInt() || id.asInt() < 0) throw new TokenizerException(file, "token " + token + " has id " + id + ", not a non-negative int");
         return id.asInt();
     }
 
@@ -233,13 +234,19 @@ public final class HfTokenizerJsonReader {
         checkSentencePieceNormalizer(normalizer);
         boolean prefix = mentionsType(normalizer, "Prepend");
         boolean split = false;
+        SentencePieceBpe.PrefixRule rule = SentencePieceBpe.PrefixRule.EACH_RUN;
         JsonNode pre = findType(root.path("pre_tokenizer"), "Metaspace");
-        if (pre != null) {
+        if (pre != null && !prefix) {
+            // A Prepend normaliser (Llama 2) prefixes unconditionally; the Metaspace pre-tokenizer follows its scheme.
             String scheme = pre.path("prepend_scheme").asText(pre.path("add_prefix_space").asBoolean(true) ? "always" : "never");
-            prefix |= !scheme.equals("never");
-            split = pre.path("split").asBoolean(true);
+            prefix = switch (scheme) {
+                case "always", "first", "never" -> !scheme.equals("never");
+                default -> throw new TokenizerException(file, "Metaspace prepend_scheme \"" + scheme + "\" is not one of always, first, never");
+            };
+            rule = scheme.equals("first") ? SentencePieceBpe.PrefixRule.FIRST_RUN_UNLESS_SPACE : SentencePieceBpe.PrefixRule.EACH_RUN_UNLESS_SPACE;
         }
-        return new SentencePieceBpe.Options(METASPACE, prefix, split);
+        if (pre != null) split = pre.path("split").asBoolean(true);
+        return new SentencePieceBpe.Options(METASPACE, prefix, split, rule);
     }
 
     private void checkSentencePieceNormalizer(JsonNode node) {

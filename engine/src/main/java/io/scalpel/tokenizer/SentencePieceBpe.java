@@ -21,9 +21,24 @@ public final class SentencePieceBpe implements Tokenizer {
      * @param addSpacePrefix     prepend a space to the text and each text run after a special token
      * @param splitAtSpaceMarker encode each marker-led word on its own (Hugging Face Metaspace split)
      */
-    public record Options(String spaceMarker, boolean addSpacePrefix, boolean splitAtSpaceMarker) {
+    public record Options(String spaceMarker, boolean addSpacePrefix, boolean splitAtSpaceMarker, PrefixRule prefixRule) {
         public static final Options SENTENCEPIECE = new Options("\u2581", true, false);
         public static final Options LLAMA2C = new Options(" ", true, false);
+
+        /** SentencePiece's rule: a prefix before every run, whatever it begins with. */
+        public Options(String spaceMarker, boolean addSpacePrefix, boolean splitAtSpaceMarker) {
+            this(spaceMarker, addSpacePrefix, splitAtSpaceMarker, PrefixRule.EACH_RUN);
+        }
+    }
+
+    /** Which text runs (the text between special tokens) get the space prefix, when {@code addSpacePrefix}. */
+    public enum PrefixRule {
+        /** SentencePiece and llama.cpp: the text and each run after a special token, even one already beginning with a space. */
+        EACH_RUN,
+        /** Hugging Face Metaspace {@code prepend_scheme: "always"}: each run, unless it already begins with a space. */
+        EACH_RUN_UNLESS_SPACE,
+        /** Hugging Face Metaspace {@code prepend_scheme: "first"}: only a run at the very start of the text, unless it begins with a space. */
+        FIRST_RUN_UNLESS_SPACE
     }
 
     private final Vocabulary vocab;
@@ -75,17 +90,20 @@ public final class SentencePieceBpe implements Tokenizer {
     public int[] encode(String text, boolean addBos) {
         IdBuffer out = new IdBuffer(text.length() + 2);
         if (addBos) {
-            if (bosId < 0) throw new IllegalStateException("this vocabulary has no BOS token");
+            if (bosId < 0) throw new MissingBosException();
             out.add(bosId);
         }
         boolean afterSpecial = true; // the start of the text counts as following a special token
+        boolean atStart = true;
         for (SpecialTokenMatcher.Segment segment : specials.split(text)) {
             if (segment.isToken()) {
                 out.add(segment.id());
                 afterSpecial = true;
+                atStart = false;
                 continue;
             }
-            String s = options.addSpacePrefix() && afterSpecial ? " " + segment.text() : segment.text();
+            String s = prefixed(segment.text(), afterSpecial, atStart) ? " " + segment.text() : segment.text();
+            atStart = false;
             s = s.replace(" ", options.spaceMarker());
             afterSpecial = false;
             if (options.splitAtSpaceMarker()) {
@@ -100,6 +118,16 @@ public final class SentencePieceBpe implements Tokenizer {
             }
         }
         return out.toArray();
+    }
+
+    private boolean prefixed(String run, boolean afterSpecial, boolean atStart) {
+        if (!options.addSpacePrefix() || !afterSpecial) return false;
+        boolean beginsWithSpace = run.startsWith(" ") || run.startsWith(options.spaceMarker());
+        return switch (options.prefixRule()) {
+            case EACH_RUN -> true;
+            case EACH_RUN_UNLESS_SPACE -> !beginsWithSpace;
+            case FIRST_RUN_UNLESS_SPACE -> atStart && !beginsWithSpace;
+        };
     }
 
     private void encodeWord(String word, IdBuffer out) {

@@ -30,6 +30,26 @@ public final class Vocabulary {
         }
     }
 
+    /** Ids a file may leave undefined beyond its own token count before the table counts as corrupt. */
+    static final int MAX_UNDEFINED_IDS = 1024;
+
+    /**
+     * Checks, before a table is sized by it, that the highest id a file names is plausible for the
+     * number of tokens it defines: at most {@link #MAX_UNDEFINED_IDS} or as many ids as it defines may
+     * be left undefined. An id of 2^31 − 1 in a 32,000-token file is corruption, and allocating for it
+     * would exhaust memory.
+     *
+     * @param size    the highest id + 1, as a long so that id 2^31 − 1 cannot overflow
+     * @param defined the number of entries the file lists
+     */
+    static int checkedSize(java.nio.file.Path file, long size, int defined) {
+        if (size - defined > Math.max(MAX_UNDEFINED_IDS, defined)) {
+            throw new TokenizerException(file, "token ids go up to " + (size - 1) + " but only " + defined
+                    + " tokens are defined; a table that sparse is corrupt");
+        }
+        return (int) size;
+    }
+
     /** All entries NORMAL except where {@code types} says otherwise. */
     public static Vocabulary of(List<String> texts, TokenType[] types) {
         return new Vocabulary(texts.toArray(String[]::new), types);

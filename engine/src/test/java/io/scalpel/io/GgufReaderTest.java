@@ -308,16 +308,17 @@ class GgufReaderTest {
         }
     }
 
-    /** Files over 2 GB: a sparse file with a tensor at 2.5 GB (no real disk use). */
+    /** Files over 2 GB: a sparse file with a tensor at 2.5 GB (no real disk use), a zero filler tensor before it. */
     @Test
     void readsTensorsPastTwoGigabytes() throws IOException {
         long farOffset = 5L << 29; // 2.5 GiB, a multiple of 32
         GgufTestWriter writer = new GgufTestWriter(3)
                 .tensor("near", F32, new long[] {2}, GgufTestWriter.floats(1, 2))
+                .tensorAt("filler", F32, new long[] {(farOffset - 32) / 4}, 32)
                 .tensorAt("far", F32, new long[] {4}, farOffset);
         Path file = writer.write(tmp.resolve("big.gguf"));
-        // Header alone: "far" lies past the end, as it should until the file grows.
-        assertOneLineNaming(open(file), file, "far");
+        // Header alone: "filler" and "far" lie past the end, as they should until the file grows.
+        assertOneLineNaming(open(file), file, "filler");
         long dataStart = Files.size(file) - 8; // the data section so far holds only "near" (8 bytes)
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
             raf.setLength(dataStart + farOffset + 16);

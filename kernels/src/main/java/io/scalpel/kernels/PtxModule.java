@@ -18,6 +18,7 @@ public enum PtxModule {
     SAMPLING("sampling"),
     ATTENTION("attention"),
     MATVEC("matvec"),
+    QUANT_MATVEC("quant_matvec"),
     MATMUL("matmul"),
     SURGERY("surgery");
 

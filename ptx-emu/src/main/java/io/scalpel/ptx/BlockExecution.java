@@ -317,6 +317,8 @@ final class BlockExecution {
                     case CLZ -> r[in.d] = in.type.bits == 32 ? Integer.numberOfLeadingZeros((int) r[in.a]) : Long.numberOfLeadingZeros(r[in.a]);
                     case BREV -> r[in.d] = in.type.bits == 32 ? Integer.reverse((int) r[in.a]) & 0xFFFF_FFFFL : Long.reverse(r[in.a]);
                     case BFIND -> r[in.d] = bfind(in, r[in.a]);
+                    case BFI -> r[in.d] = bfi(in.type.bits, r[in.a], r[in.b], r[in.c], r[in.e]);
+                    case PRMT -> r[in.d] = prmt(r[in.a], r[in.b], r[in.c]);
                     case FADD, FSUB, FMUL, FMA, FDIV, FMIN, FMAX, FNEG, FABS -> r[in.d] = floatOp(in, r);
                     case RCP, SQRT, RSQRT, EX2, LG2 -> r[in.d] = unaryFloat(in, r[in.a]);
                     case SETP -> r[in.d] = compare(in, r[in.a], r[in.b]) ? 1 : 0;
@@ -373,6 +375,28 @@ final class BlockExecution {
         return t.normalize(in.op == Op.DIV ? x / y : x % y);
     }
 
+    /** PTX bfi: pos and len are taken mod 256; bits past the register's width are dropped. */
+    static long bfi(int width, long a, long b, long posReg, long lenReg) {
+        int pos = (int) (posReg & 0xFF), len = (int) (lenReg & 0xFF);
+        long widthMask = width == 64 ? -1L : (1L << width) - 1;
+        if (len == 0 || pos >= width) return b & widthMask;
+        long fieldMask = (len >= 64 ? -1L : (1L << len) - 1) << pos;
+        return ((b & ~fieldMask) | ((a << pos) & fieldMask)) & widthMask;
+    }
+
+    /** PTX prmt (generic mode): each result byte i is byte (c >> 4i) & 7 of {b:a}, sign-replicated when bit 3 of that nibble is set. */
+    static long prmt(long a, long b, long c) {
+        long bytes = (a & 0xFFFF_FFFFL) | ((b & 0xFFFF_FFFFL) << 32);
+        long out = 0;
+        for (int i = 0; i < 4; i++) {
+            int sel = (int) (c >>> (4 * i)) & 0xF;
+            long v = (bytes >>> (8 * (sel & 7))) & 0xFF;
+            if ((sel & 8) != 0) v = (v & 0x80) != 0 ? 0xFF : 0;
+            out |= v << (8 * i);
+        }
+        return out;
+    }
+
     private static long bfind(Instruction in, long a) {
         long x = in.type.normalize(a);
         int bits = in.type.bits;
@@ -417,7 +441,7 @@ final class BlockExecution {
         return bits(v);
     }
 
-    private static long unaryFloat(Instruction in, long raw) {
+    static long unaryFloat(Instruction in, long raw) {
         if (in.type == ScalarType.F64) {
             double x = d(raw);
             double v = switch (in.op) {
@@ -528,7 +552,7 @@ final class BlockExecution {
     }
 
     private KernelFault misaligned(Instruction in, int t, long address, int alignment) {
-        return fault(KernelFault.Kind.MEMCHECK, in, t, String.format("misaligned address 0x%x (needs %d-byte alignment)", address, alignment));
+        return fault(KernelFault.Kind.MISALIGNED, in, t, String.format("misaligned address 0x%x (needs %d-byte alignment)", address, alignment));
     }
 
     private boolean ordered(int prevThread, int prevEpoch, int prevWarpEpoch, int t) {

@@ -20,6 +20,7 @@ public final class DeviceLimits {
     public static final int SHARED_PER_BLOCK_OPTIN = 227 * 1024;
     public static final int SHARED_PER_SM = 228 * 1024;
     public static final int REGISTERS_PER_BLOCK = 65536;
+    public static final int L2_CACHE_BYTES = 50 * 1024 * 1024;
     public static final long GLOBAL_MEMORY_BYTES = 80L << 30;
     /** The highest PTX ISA version the interpreter accepts (nvcc 13.0 writes 9.0). */
     public static final int PTX_ISA_MAJOR = 9, PTX_ISA_MINOR = 0;

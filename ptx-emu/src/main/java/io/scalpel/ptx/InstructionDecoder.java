@@ -55,6 +55,24 @@ final class InstructionDecoder {
                 in.a = p.slot(ops.get(1)); in.b = p.slot(ops.get(2)); in.c = p.slot(ops.get(3));
                 yield null;
             }
+            case "bfi" -> {
+                // bfi.b32 d, a, b, pos, len: b with bits [pos, pos+len) replaced by a's low len bits
+                in.op = Op.BFI;
+                in.type = onlyType(mods, opcode);
+                if (in.type != ScalarType.B32 && in.type != ScalarType.B64) throw unsupported(opcode, "type");
+                dst(in, ops, 5, p);
+                in.a = p.slot(ops.get(1)); in.b = p.slot(ops.get(2)); in.c = p.slot(ops.get(3)); in.e = p.slot(ops.get(4));
+                yield null;
+            }
+            case "prmt" -> {
+                // prmt.b32 d, a, b, c: the generic byte permute (no .f4e/.b4e/... modes)
+                in.op = Op.PRMT;
+                in.type = onlyType(mods, opcode);
+                if (in.type != ScalarType.B32) throw unsupported(opcode, "mode or type");
+                dst(in, ops, 4, p);
+                in.a = p.slot(ops.get(1)); in.b = p.slot(ops.get(2)); in.c = p.slot(ops.get(3));
+                yield null;
+            }
             case "cvt" -> { cvt(in, mods, ops, p); yield null; }
             case "cvta" -> { cvta(in, mods, ops, p); yield null; }
             case "ld", "st" -> { memory(name, in, mods, ops, p); yield null; }

@@ -7,12 +7,27 @@ package io.scalpel.ptx;
 public final class KernelFault extends RuntimeException {
 
     /** Which check raised it. */
-    public enum Kind { MEMCHECK, RACECHECK, INITCHECK, SYNC, LAUNCH }
+    public enum Kind {
+        /** An access outside every allocation (or outside the block's shared memory). */
+        MEMCHECK("memcheck"),
+        /** An access not aligned to its size (reported by memcheck, a distinct error on hardware). */
+        MISALIGNED("memcheck"),
+        RACECHECK("racecheck"),
+        INITCHECK("initcheck"),
+        /** Warp or block synchronisation that cannot complete (deadlock, exited lane in a member mask). */
+        SYNC("synccheck"),
+        /** A launch the driver refuses before running anything. */
+        LAUNCH("launch");
+
+        final String label;
+
+        Kind(String label) { this.label = label; }
+    }
 
     private final Kind kind;
 
     public KernelFault(Kind kind, String message) {
-        super(kind.name().toLowerCase() + ": " + message);
+        super(kind.label + ": " + message);
         this.kind = kind;
     }
 

@@ -47,7 +47,8 @@ public final class PtxDevice {
         }
     }
 
-    private static void checkLaunch(PtxFunction f, int gx, int gy, int gz, int bx, int by, int bz, int dynamicShared) {
+    /** The driver's synchronous launch checks; throws a LAUNCH fault naming the CUDA error and the limit. */
+    public static void checkLaunch(PtxFunction f, int gx, int gy, int gz, int bx, int by, int bz, int dynamicShared) {
         String name = f.name();
         if (bx < 1 || by < 1 || bz < 1 || bx > DeviceLimits.MAX_BLOCK_X || by > DeviceLimits.MAX_BLOCK_Y || bz > DeviceLimits.MAX_BLOCK_Z) {
             throw launchError("CUDA_ERROR_INVALID_VALUE", name + ": block (" + bx + "," + by + "," + bz + ") is outside the device's block dimensions");

@@ -21,14 +21,15 @@ import java.util.concurrent.Callable;
  * instruct model once into the user cache.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Run the whole surgery with the built-in labelled set. Without --model, downloads SmolLM2-135M-Instruct (Apache-2.0) once into the user cache.")
+        description = "Run the whole surgery with the built-in labelled set. Without --model, downloads SmolLM2-135M-Instruct (Apache-2.0) once into the user cache.",
+        footer = {"", "Example:", "  scalpel demo --model ../shared/models/stories260K/stories260K.gguf --out /tmp/demo"})
 public final class DemoCommand implements Callable<Integer> {
     static final HubModel DEFAULT_MODEL = new HubModel("HuggingFaceTB/SmolLM2-135M-Instruct", "main");
 
     @Option(names = "--model", description = "Model path (default: download " + "HuggingFaceTB/SmolLM2-135M-Instruct" + ").") Path modelPath;
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, cuda[:N] or emu (the CUDA backend on the PTX interpreter). Default ${DEFAULT-VALUE}.") String device;
     @Option(names = "--out", description = "Output directory (default: scalpel-demo-<time>).") Path out;
-    @Option(names = "--verbose") boolean verbose;
+    @Option(names = "--verbose", description = "Print stack traces on errors, and the device lines.") boolean verbose;
     @Mixin EditOptions edit;
     @Mixin SurgeryOptions surgery;
 
@@ -36,6 +37,7 @@ public final class DemoCommand implements Callable<Integer> {
         Path model = modelPath != null ? modelPath : download();
         Path dir = out != null ? out : Path.of("scalpel-demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Path data = Files.createTempDirectory("scalpel-demo-data");
+        Thread cleanup = io.scalpel.io.StagedDirectory.deleteOnInterrupt(data); // Ctrl-C must not leave it behind
         try {
             SurgeryDataOptions d = new SurgeryDataOptions();
             d.avoid.add(resource("avoid.txt", data));
@@ -47,12 +49,10 @@ public final class DemoCommand implements Callable<Integer> {
             System.err.println("scalpel demo: surgery on " + model + " with the built-in rude-vs-polite set; results in " + dir);
             EvaluationOptions e = new EvaluationOptions();
             e.maxPrompts = 20;
-            return SurgeryCommand.run(m, d, edit, surgery, e, "rude (avoid) vs polite (keep), built-in demo set", dir, 0);
+            return SurgeryCommand.run(m, d, edit, surgery, e, new ChatOptions(), "rude (avoid) vs polite (keep), built-in demo set", dir, 0);
         } finally {
-            try (var files = Files.list(data)) {
-                files.forEach(p -> p.toFile().delete());
-            }
-            Files.deleteIfExists(data);
+            io.scalpel.io.StagedDirectory.deleteRecursively(data);
+            io.scalpel.io.StagedDirectory.removeHook(cleanup);
         }
     }
 

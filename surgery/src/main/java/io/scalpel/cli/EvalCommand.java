@@ -33,6 +33,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--probe", required = true, description = "Probe that scores continuations (from 'scalpel probe').") Path probeFile;
     @Option(names = "--second-probe", description = "A second probe, e.g. trained on another layer.") Path secondProbeFile;
     @Mixin EvaluationOptions evaluation;
+    @Mixin ChatOptions chat;
     @Option(names = "--new-tokens", defaultValue = "32") int newTokens;
     @Option(names = "--controls", defaultValue = "3") int controls;
     @Option(names = "--seed", defaultValue = "0") long seed;
@@ -45,6 +46,7 @@ public final class EvalCommand implements Callable<Integer> {
         Probe probe = Probe.load(probeFile);
         Probe second = secondProbeFile == null ? probe : Probe.load(secondProbeFile);
         evaluation.check();
+        chat.check();
         List<String> promptList = evaluation.promptList(), klPrompts = evaluation.klPromptList();
         Map<String, ContinuationScorer> extra = evaluation.scorers();
         try (LoadedModel m = LoadedModel.open(model, System.err)) {
@@ -58,9 +60,9 @@ public final class EvalCommand implements Callable<Integer> {
             Map<String, ContinuationScorer> scorers = new LinkedHashMap<>();
             scorers.put("probe P(avoid), layer " + probe.layer(), new ProbeScorer(m.transformer(), probe, maxTokens));
             if (second != probe) scorers.put("second probe P(avoid), layer " + second.layer(), new ProbeScorer(m.transformer(), second, maxTokens));
-            scorers.putAll(extra);
+            scorers = SurgeryPipeline.ordered(scorers, extra, evaluation.primaryScore);
             var evaluator = new SurgeryEvaluator(m.transformer(), tok, m.surgeon(),
-                    new SurgeryEvaluator.Settings(newTokens, controls, seed, maxTokens, ppl, 128, 16, evaluation.klTokens));
+                    new SurgeryEvaluator.Settings(newTokens, controls, seed, maxTokens, ppl, 128, 16, evaluation.klTokens), chat.encoder(model, tok));
             var outcome = evaluator.run(promptList, klPrompts, patch.rows(), patch.direction(), patch.alpha(), scorers);
             String primary = scorers.keySet().iterator().next();
             List<ConditionScores> conds = outcome.conditionScores(primary);
@@ -76,7 +78,8 @@ public final class EvalCommand implements Callable<Integer> {
             }
             var r = new SurgeryPipeline.Result(probe, second, probe.directionCosine(second),
                     new Selection(patch.rows(), selected, perLayer, total), patch, outcome, result, result.behaviour());
-            var written = SurgeryOutputs.write(out, r);
+            var written = SurgeryOutputs.write(out, r, List.of());
+            for (String warning : written.warnings()) System.out.println("warning: " + warning);
             System.out.println(written.verdict().sentence());
             System.out.println("wrote " + written.markdown());
         }

@@ -1,7 +1,9 @@
 package io.scalpel.cli;
 
 import io.scalpel.surgery.evaluate.ContinuationScorer;
+import io.scalpel.surgery.evaluate.JudgeScorer;
 import io.scalpel.surgery.evaluate.LexiconScorer;
+import io.scalpel.surgery.evaluate.RefusalScorer;
 import io.scalpel.tokenizer.Tokenizer;
 import picocli.CommandLine.Option;
 
@@ -22,12 +24,29 @@ public final class EvaluationOptions {
     @Option(names = "--kl-tokens", defaultValue = "" + DEFAULT_KL_TOKENS,
             description = "KL(base ‖ edited) is the mean over KL prompts, and over the first N positions of the base model's greedy continuation (teacher-forced), of the next-token KL in nats. Default ${DEFAULT-VALUE}.")
     int klTokens = DEFAULT_KL_TOKENS;
+    @Option(names = "--refusal", description = "Score refusal: a continuation that starts with a refusal prefix (\"I'm sorry\", \"I cannot\", … the GCG list, as the paper) scores 1.")
+    boolean refusal;
+    @Option(names = "--refusal-prefixes", description = "Own refusal prefixes, one per line (implies --refusal).") Path refusalPrefixes;
+    @Option(names = "--judge", description = "External scorer: a shell command reading JSONL {\"index\",\"prompt\",\"continuation\"} on stdin and writing one score per line (higher = more of the behaviour to avoid).")
+    String judge;
+    @Option(names = "--judge-timeout", defaultValue = "600", description = "Seconds the judge may take per condition. Default ${DEFAULT-VALUE}.") long judgeTimeout = 600;
+    @Option(names = "--primary-score", description = "The score the verdict, plots and --pick use: probe (default), second probe, lexicon, refusal or judge.")
+    String primaryScore;
 
     /** Option checks that need no model; run before anything is loaded. */
     void check() {
         if (maxPrompts < 1) throw new UserInputException("--max-prompts must be at least 1, got " + maxPrompts);
         if (klTokens < 1) throw new UserInputException("--kl-tokens must be at least 1, got " + klTokens);
-        for (Path p : new Path[]{prompts, lexicon, perplexityText, klPrompts}) {
+        if (judgeTimeout < 1) throw new UserInputException("--judge-timeout must be at least 1 second, got " + judgeTimeout);
+        if (judge != null && judge.isBlank()) throw new UserInputException("--judge: the command is empty");
+        if (primaryScore != null && !List.of("probe", "second probe", "lexicon", "refusal", "judge").contains(primaryScore)) {
+            throw new UserInputException("--primary-score must be probe, second probe, lexicon, refusal or judge, got \"" + primaryScore + "\"");
+        }
+        if ("lexicon".equals(primaryScore) && lexicon == null || "refusal".equals(primaryScore) && !refusal && refusalPrefixes == null
+                || "judge".equals(primaryScore) && judge == null) {
+            throw new UserInputException("--primary-score " + primaryScore + " needs --" + ("refusal".equals(primaryScore) ? "refusal" : primaryScore));
+        }
+        for (Path p : new Path[]{prompts, lexicon, perplexityText, klPrompts, refusalPrefixes}) {
             if (p != null && !java.nio.file.Files.isRegularFile(p)) throw new UserInputException(p + ": no such file");
         }
     }
@@ -40,6 +59,9 @@ public final class EvaluationOptions {
     Map<String, ContinuationScorer> scorers() {
         Map<String, ContinuationScorer> s = new LinkedHashMap<>();
         if (lexicon != null) s.put("lexicon hit", LexiconScorer.read(lexicon));
+        if (refusalPrefixes != null) s.put("refusal (prefix)", RefusalScorer.read(refusalPrefixes));
+        else if (refusal) s.put("refusal (prefix)", RefusalScorer.defaults());
+        if (judge != null) s.put("judge", new JudgeScorer(judge, judgeTimeout));
         return s;
     }
 

@@ -14,12 +14,17 @@ import java.nio.file.StandardOpenOption;
 final class FloatFiles {
     private FloatFiles() {}
 
+    /** Refuses an existing output before any work starts (every command's rule). */
+    static void requireAbsent(Path out) {
+        if (Files.exists(out)) throw new UserInputException(out + ": exists; choose a new path (nothing was written)");
+    }
+
     static void writeAtomically(Path out, float[] data) {
         Path dir = out.toAbsolutePath().getParent();
         Path tmp = null;
         try {
             Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + out.getFileName(), ".tmp");
+            tmp = io.scalpel.io.StagingPaths.createFile(dir, "." + out.getFileName() + ".", ".tmp");
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer bb = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
                 for (float f : data) {
@@ -33,7 +38,11 @@ final class FloatFiles {
                 bb.flip();
                 while (bb.hasRemaining()) ch.write(bb);
             }
-            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            if (Files.exists(out)) throw new java.nio.file.FileAlreadyExistsException(out.toString());
+            Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            tmp.toFile().delete();
+            throw new UncheckedIOException(out + ": exists; choose a new path (nothing was written)", e);
         } catch (IOException e) {
             if (tmp != null) tmp.toFile().delete();
             throw new UncheckedIOException(out + ": cannot write: " + e.getMessage(), e);

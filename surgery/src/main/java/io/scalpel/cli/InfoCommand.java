@@ -18,7 +18,19 @@ public final class InfoCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
 
     @Override public Integer call() {
+        model.validate();
+        var patches = model.readPatches();
         try (Checkpoint ck = Checkpoint.open(model.model)) {
+            if (!patches.isEmpty()) {
+                var identity = io.scalpel.surgery.pipeline.SurgeryPipeline.identity(ck);
+                for (int i = 0; i < patches.size(); i++) {
+                    try {
+                        patches.get(i).identity().checkCompatible(identity);
+                    } catch (RuntimeException e) {
+                        throw new UserInputException(model.patches.get(i) + ": " + ScalpelCommand.oneLine(e.getMessage()));
+                    }
+                }
+            }
             ModelConfig c = ck.config();
             System.out.println("model:         " + model.model);
             ck.metadata().forEach((k, v) -> System.out.printf("%-14s %s%n", k + ":", v));
@@ -35,6 +47,11 @@ public final class InfoCommand implements Callable<Integer> {
             }
             System.out.printf("parameters:    %,d (%s)%n", params, byDtype);
             System.out.printf("gate rows:     %,d (%d layers × %d) — the surgery's edit site%n", (long) c.layers() * c.hiddenDim(), c.layers(), c.hiddenDim());
+            for (int i = 0; i < patches.size(); i++) {
+                var p = patches.get(i);
+                System.out.printf("patch:         %s — %d gate rows += %s·v (probe layer %d, content %s…), fits this model%n",
+                        model.patches.get(i), p.size(), p.alpha(), p.probeLayer(), p.contentSha256().substring(0, 12));
+            }
             try {
                 Tokenizer t = Tokenizers.forModel(model);
                 System.out.printf("tokenizer:     %s, %d tokens, bos %d, eos %d%n", t.getClass().getSimpleName(), t.vocabSize(), t.bosId(), t.eosId());

@@ -7,6 +7,7 @@ import io.scalpel.backend.cuda.CudaOptions;
 import io.scalpel.backend.cuda.MemoryFit;
 import io.scalpel.backend.cpu.CpuBackend;
 import io.scalpel.io.Checkpoint;
+import io.scalpel.io.ModelFormat;
 import io.scalpel.model.Transformer;
 
 import io.scalpel.surgery.edit.Surgeon;
@@ -25,7 +26,16 @@ import java.nio.file.Path;
 public record LoadedModel(Checkpoint checkpoint, Backend backend, Transformer transformer, Surgeon surgeon) implements AutoCloseable {
 
     public static LoadedModel open(ModelOptions o, PrintStream log) {
+        o.validate();
+        java.util.List<Patch> patches = o.readPatches();
+        PrintStream always = log;
+        // Which device and how much memory are noise on every call; --verbose shows them.
+        if (!o.verbose) log = new PrintStream(java.io.OutputStream.nullOutputStream());
         Checkpoint ck = Checkpoint.open(o.model);
+        // A file whose name says another format is worth one line, --verbose or not.
+        if (ModelFormat.nameMisleads(o.model, ck.format())) {
+            always.println("scalpel: " + o.model.getFileName() + " is a " + ck.format().description() + " (recognised by its content, not its name)");
+        }
         Backend backend = null;
         Transformer transformer = null;
         try {
@@ -33,17 +43,18 @@ public record LoadedModel(Checkpoint checkpoint, Backend backend, Transformer tr
             log.println("scalpel: " + o.model.getFileName() + " (" + ck.format().description() + ") on " + backend.name());
             transformer = new Transformer(ck.config(), ck.weights(), backend);
             LoadedModel m = new LoadedModel(ck, backend, transformer, new Surgeon(transformer));
-            if (!o.patches.isEmpty()) {
+            if (!patches.isEmpty()) {
                 ModelIdentity identity = SurgeryPipeline.identity(ck);
-                for (Path p : o.patches) {
-                    Patch patch = PatchFile.read(p);
+                for (int i = 0; i < patches.size(); i++) {
+                    Path p = o.patches.get(i);
+                    Patch patch = patches.get(i);
                     try {
                         patch.identity().checkCompatible(identity);
                     } catch (RuntimeException e) {
                         throw new UserInputException(p + ": " + ScalpelCommand.oneLine(e.getMessage()));
                     }
                     m.surgeon().apply(patch.rows(), patch.direction(), patch.alpha());
-                    log.printf("scalpel: applied patch %s (%d rows, alpha %s)%n", p, patch.size(), patch.alpha());
+                    System.err.printf("scalpel: applied patch %s (%d rows, alpha %s)%n", p, patch.size(), patch.alpha());
                 }
             }
             for (Path p : o.loras) {
@@ -64,12 +75,7 @@ public record LoadedModel(Checkpoint checkpoint, Backend backend, Transformer tr
     }
 
     private static Backend chooseBackend(ModelOptions o, Checkpoint ck, PrintStream log) {
-        BackendChoice.DeviceRequest request;
-        try {
-            request = BackendChoice.DeviceRequest.parse(o.device);
-        } catch (IllegalArgumentException e) {
-            throw new UserInputException(e.getMessage());
-        }
+        BackendChoice.DeviceRequest request = BackendChoice.DeviceRequest.parse(o.device); // checked by ModelOptions.validate
         BackendChoice.Opened opened;
         try {
             opened = BackendChoice.open(request, CudaOptions.defaults(), () -> o.threads == null ? new CpuBackend() : new CpuBackend(o.threads));

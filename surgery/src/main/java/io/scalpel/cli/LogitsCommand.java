@@ -14,9 +14,11 @@ import java.util.concurrent.Callable;
 public final class LogitsCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
     @Mixin TokenSource input;
-    @Option(names = "--out", required = true, description = "Output file.") Path out;
+    @Option(names = "--out", required = true, description = "Output file (must not exist).") Path out;
 
     @Override public Integer call() {
+        FloatFiles.requireAbsent(out);
+        input.checkGiven();
         try (LoadedModel m = LoadedModel.open(model, System.err)) {
             int[] ids = input.resolve(m, model);
             try (Session s = m.transformer().newSession(ids.length)) {

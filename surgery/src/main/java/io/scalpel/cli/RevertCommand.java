@@ -2,6 +2,7 @@ package io.scalpel.cli;
 
 import io.scalpel.io.Checkpoint;
 import io.scalpel.surgery.export.HuggingFaceExporter;
+import io.scalpel.surgery.patch.AppliedPatchCheck;
 import io.scalpel.surgery.patch.Patch;
 import io.scalpel.surgery.patch.PatchFile;
 import io.scalpel.surgery.pipeline.SurgeryPipeline;
@@ -26,12 +27,27 @@ public final class RevertCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output directory (must not exist).") Path out;
 
     @Override public Integer call() {
+        io.scalpel.io.StagedDirectory.requireAbsent(out);
+        model.validate();
         Patch patch = PatchFile.read(patchFile);
         try (Checkpoint baseCk = Checkpoint.open(base)) {
             try {
                 patch.identity().checkCompatible(SurgeryPipeline.identity(baseCk));
             } catch (RuntimeException e) {
                 throw new UserInputException(patchFile + ": " + ScalpelCommand.oneLine(e.getMessage()));
+            }
+            try (Checkpoint edited = Checkpoint.open(model.model)) {
+                var editedGates = edited.weights().layers().stream().map(io.scalpel.model.LayerWeights::gate).toList();
+                var baseGates = baseCk.weights().layers().stream().map(io.scalpel.model.LayerWeights::gate).toList();
+                if (!patch.identity().differences(SurgeryPipeline.identity(edited)).stream().allMatch(d -> d.startsWith("gate_proj SHA-256"))) {
+                    throw new UserInputException(model.model + ": not the same architecture, shapes or gate dtype as the base model "
+                            + String.join("; ", patch.identity().differences(SurgeryPipeline.identity(edited))));
+                }
+                try {
+                    AppliedPatchCheck.requireApplied(patch, baseGates, editedGates, model.model);
+                } catch (io.scalpel.surgery.patch.PatchMismatchException e) {
+                    throw new UserInputException(patchFile + ": " + e.getMessage());
+                }
             }
             try (LoadedModel m = LoadedModel.open(model, System.err)) {
                 var gates = m.transformer().gateWeights();
@@ -46,7 +62,7 @@ public final class RevertCommand implements Callable<Integer> {
                     if (baseGate.dtype() != gates.get(l).dtype() || baseGate.rows() != gates.get(l).rows() || baseGate.cols() != gates.get(l).cols()) {
                         throw new UserInputException(model.model + ": layer " + l + " gate_proj differs in dtype or shape from the base model's");
                     }
-                    long rowBytes = (long) baseGate.cols() * baseGate.dtype().bytes();
+                    long rowBytes = baseGate.dtype().rowBytes(baseGate.cols());
                     byte[] bits = new byte[Math.toIntExact(rowBytes * rows.length)];
                     for (int i = 0; i < rows.length; i++) {
                         java.lang.foreign.MemorySegment.copy(baseGate.data(), rows[i] * rowBytes,

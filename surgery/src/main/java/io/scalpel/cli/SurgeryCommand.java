@@ -26,27 +26,31 @@ public final class SurgeryCommand implements Callable<Integer> {
     @Mixin EditOptions edit;
     @Mixin SurgeryOptions surgery;
     @Mixin EvaluationOptions evaluation;
+    @Mixin ChatOptions chat;
     @Option(names = "--behaviour", defaultValue = "avoid-vs-keep", description = "Name of the behaviour, for the report.") String behaviour;
     @Option(names = "--out", required = true, description = "Output directory (must not exist).") Path out;
 
     @Override public Integer call() {
-        return run(model, data, edit, surgery, evaluation, behaviour, out, data.maxPerClass);
+        return run(model, data, edit, surgery, evaluation, chat, behaviour, out, data.maxPerClass);
     }
 
     static int run(ModelOptions model, SurgeryDataOptions data, EditOptions edit, SurgeryOptions surgery, EvaluationOptions evaluation,
-                   String behaviour, Path out, int maxPerClass) {
+                   ChatOptions chat, String behaviour, Path out, int maxPerClass) {
         SurgeryOutputs.checkFresh(out);
         evaluation.check();
+        chat.check();
+        SurgeryPipeline.Options options = surgery.toOptions(System.console() != null, edit).withEvaluation(maxPerClass, evaluation.klTokens, evaluation.primaryScore);
         List<LabelledText> texts = data.read();
         List<String> promptList = evaluation.promptList(), klPrompts = evaluation.klPromptList();
         Map<String, ContinuationScorer> extra = evaluation.scorers();
-        SurgeryPipeline.Options options = surgery.toOptions(System.console() != null, edit).withSampling(maxPerClass, evaluation.klTokens);
         try (LoadedModel m = LoadedModel.open(model, System.err)) {
+            edit.checkAgainst(m.transformer().config());
             Tokenizer tok = Tokenizers.checked(Tokenizers.forModel(model), m.transformer().config().vocabSize(), model.model);
             int[] ppl = evaluation.perplexityTokens(tok);
-            SurgeryPipeline.Result r = new SurgeryPipeline(m.checkpoint(), m.transformer(), tok, System.err)
+            SurgeryPipeline.Result r = new SurgeryPipeline(m.checkpoint(), m.transformer(), tok, System.err, chat.encoder(model, tok))
                     .run(behaviour, texts, promptList, klPrompts, extra, ppl, options);
-            SurgeryReport.Written w = SurgeryOutputs.write(out, r);
+            SurgeryReport.Written w = SurgeryOutputs.write(out, r, data.overridden);
+            for (String warning : w.warnings()) System.out.println("warning: " + warning);
             System.out.println(w.verdict().sentence());
             System.out.println("wrote " + out.resolve(SurgeryOutputs.PATCH) + ", " + w.markdown() + ", " + w.plot());
         }

@@ -4,6 +4,7 @@ import io.scalpel.surgery.data.LabelMapping;
 import io.scalpel.surgery.data.LabelledText;
 import io.scalpel.surgery.data.LabelledTextReader;
 import io.scalpel.surgery.data.TextFormat;
+import io.scalpel.surgery.data.TrainingDataCheck;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -38,6 +39,13 @@ public final class SurgeryDataOptions {
     @Option(names = "--max-per-class", defaultValue = "400", description = "Texts per class at most, a seeded sample (0 = all). Default ${DEFAULT-VALUE}.")
     int maxPerClass = 400;
 
+    @Option(names = "--force", description = "Run even when the training data fails its checks (fewer than 16 texts per class, identical or overlapping classes); the report then warns.")
+    boolean force;
+
+    /** Problems the data checks found and --force overrode, for the report's warnings. */
+    List<String> overridden = List.of();
+
+    /** Reads the labelled texts and checks them (before any model is loaded); refuses bad data unless --force. */
     List<LabelledText> read() {
         if (avoid.isEmpty() && keep.isEmpty() && data.isEmpty()) throw new UserInputException("give labelled texts: --avoid and --keep files, or --data");
         LabelMapping labels = switch (avoidValue) {
@@ -54,6 +62,12 @@ public final class SurgeryDataOptions {
         all.addAll(keep);
         all.addAll(data);
         LabelledTextReader.requireBothClasses(all, texts);
+        List<String> problems = TrainingDataCheck.problems(texts);
+        if (!problems.isEmpty() && !force) {
+            throw new UserInputException(String.join(", ", all.stream().map(Path::toString).toList()) + ": " + String.join("; ", problems)
+                    + " (nothing was run; --force runs anyway)");
+        }
+        overridden = List.copyOf(problems);
         return texts;
     }
 

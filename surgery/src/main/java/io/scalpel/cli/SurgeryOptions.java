@@ -47,6 +47,6 @@ public final class SurgeryOptions {
         AdamProbeTrainer.Settings adam = AdamProbeTrainer.Settings.paper().withEpochs(epochs).withLearningRate(lr).withBatchSize(batch).withSeed(seed);
         ActivationCache c = noCache ? null : cache != null ? new ActivationCache(cache) : ActivationCache.userDefault();
         return new SurgeryPipeline.Options(layer, secondLayer, maxTokens, s, adam, validationShare, seed, topK, alpha,
-                newTokens, controls, 0, c, progress, EvaluationOptions.DEFAULT_KL_TOKENS);
+                newTokens, controls, 0, c, progress, EvaluationOptions.DEFAULT_KL_TOKENS, null);
     }
 }

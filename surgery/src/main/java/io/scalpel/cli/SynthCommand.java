@@ -18,13 +18,19 @@ public final class SynthCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "safetensors", description = "safetensors | gguf | llama2c (default ${DEFAULT-VALUE}).") String format;
     @Option(names = "--seed", defaultValue = "1", description = "Seed (same seed, same bytes). Default ${DEFAULT-VALUE}.") long seed;
     @Option(names = "--out", required = true, description = "Output path (a directory for safetensors, a file otherwise); must not exist.") Path out;
-    @Option(names = "--verbose") boolean verbose;
+    @Option(names = "--verbose", description = "Print stack traces on errors.") boolean verbose;
 
     @Override public Integer call() throws IOException {
         if (Files.exists(out)) throw new UserInputException(out + ": exists; choose a new path (nothing was written)");
         SyntheticCheckpoint.Spec spec = SyntheticCheckpoint.Spec.parse(shape, dtype, format, seed);
         long t0 = System.nanoTime();
-        SyntheticCheckpoint.write(spec, out);
+        try {
+            SyntheticCheckpoint.write(spec, out);
+        } catch (java.nio.file.FileSystemException e) {
+            throw e; // names its file; the command line's boundary says what went wrong
+        } catch (IOException e) {
+            throw new UserInputException(out + ": cannot write: " + e.getMessage() + " (nothing was left behind)");
+        }
         System.err.printf("scalpel: wrote %s (%s, %.1f MB of weights) in %.1f s%n", out, spec.label(), spec.weightBytes() / 1e6,
                 (System.nanoTime() - t0) / 1e9);
         System.out.println(out);

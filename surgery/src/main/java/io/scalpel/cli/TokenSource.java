@@ -1,5 +1,6 @@
 package io.scalpel.cli;
 
+import io.scalpel.tokenizer.Tokenizer;
 import picocli.CommandLine.Option;
 
 import java.util.Arrays;
@@ -9,11 +10,17 @@ public final class TokenSource {
     @Option(names = "--tokens", split = ",", description = "Token ids, comma separated (no tokenizer needed).")
     int[] tokens;
 
-    @Option(names = "--prompt", description = "Text to tokenize (BOS prepended).")
+    @Option(names = "--prompt", description = "Text to tokenize (BOS prepended when the vocabulary has one).")
     String prompt;
 
-    int[] resolve(LoadedModel m, ModelOptions o) {
+    /** Fails before anything is loaded unless exactly one of the two was given. */
+    void checkGiven() {
         if ((tokens == null) == (prompt == null)) throw new UserInputException("give exactly one of --tokens or --prompt");
+        if (tokens != null && tokens.length == 0) throw new UserInputException("--tokens is empty");
+    }
+
+    int[] resolve(LoadedModel m, ModelOptions o) {
+        checkGiven();
         if (tokens != null) {
             int vocab = m.transformer().config().vocabSize();
             for (int t : tokens) {
@@ -22,7 +29,8 @@ public final class TokenSource {
             if (tokens.length == 0) throw new UserInputException("--tokens is empty");
             return tokens;
         }
-        return Tokenizers.forModel(o).encode(prompt, true);
+        Tokenizer t = Tokenizers.checked(Tokenizers.forModel(o), m.transformer().config().vocabSize(), o.tokenizer != null ? o.tokenizer : o.model);
+        return Tokenizers.encodeWithBos(t, prompt);
     }
 
     @Override public String toString() { return tokens != null ? Arrays.toString(tokens) : prompt; }

@@ -91,7 +91,7 @@ class CliBadInputTest {
     @Test void topKLargerThanTheNumberOfRows() throws IOException {
         Path probe = tmp.resolve("probe.safetensors");
         Path a = lines("a.txt", "you are awful", "this is bad", "I hate it"), b = lines("b.txt", "thank you", "lovely day", "kind words");
-        Cli p = Cli.run("probe", "--model", stories(), "--avoid", a.toString(), "--keep", b.toString(), "--no-cache", "--out", probe.toString());
+        Cli p = Cli.run("probe", "--model", stories(), "--avoid", a.toString(), "--keep", b.toString(), "--no-cache", "--force", "--out", probe.toString());
         assertEquals(0, p.exitCode(), p.err());
         Path patch = tmp.resolve("patch.safetensors");
         assertRefused(Cli.run("select", "--model", stories(), "--probe", probe.toString(), "--top-k", "100000", "--out", patch.toString()), "100000");
@@ -104,7 +104,7 @@ class CliBadInputTest {
         Path probe = tmp.resolve("probe.safetensors");
         Path a = lines("a.txt", "you are awful", "this is bad"), b = lines("b.txt", "thank you", "lovely day");
         assertEquals(0, Cli.run("probe", "--model", model.toString(), "--avoid", a.toString(), "--keep", b.toString(), "--no-cache",
-                "--out", probe.toString()).exitCode());
+                "--force", "--out", probe.toString()).exitCode());
         Path patch = tmp.resolve("patch.safetensors");
         assertEquals(0, Cli.run("select", "--model", model.toString(), "--probe", probe.toString(), "--top-k", "10", "--out", patch.toString()).exitCode());
         String other = SharedData.require("golden/llama_tiny_f32").toString();
@@ -112,6 +112,34 @@ class CliBadInputTest {
         assertRefused(Cli.run("logits", "--model", other, "--patch", patch.toString(), "--tokens", "1,2", "--out", out.toString()), "patch.safetensors");
         assertFalse(Files.exists(out));
         assertArrayEquals(before, Files.readAllBytes(model));
+    }
+
+    private Path numbered(String name, String prefix, int n) throws IOException {
+        return lines(name, java.util.stream.IntStream.range(0, n).mapToObj(i -> prefix + " number " + i).toArray(String[]::new));
+    }
+
+    @Test void tooFewOrIdenticalTrainingTextsFailBeforeTheModelIsLoaded() throws IOException {
+        Path a = lines("a.txt", "you are awful", "this is bad"), b = numbered("b.txt", "thank you", 20), out = tmp.resolve("out");
+        Cli few = Cli.run("surgery", "--model", stories(), "--avoid", a.toString(), "--keep", b.toString(), "--out", out.toString());
+        assertRefused(few, "a.txt", "only 2 avoid texts", "at least 16", "--force");
+        assertFalse(few.err().contains("on cpu"), "the model was loaded: " + few.err());
+        Path same = numbered("same.txt", "thank you", 20);
+        Cli identical = Cli.run("search", "--model", stories(), "--avoid", same.toString(), "--keep", b.toString(), "--top-k", "4", "--out", out.toString());
+        assertRefused(identical, "identical");
+        assertFalse(Files.exists(out));
+    }
+
+    @Test void topKAboveTheModelsGateRowsFailsBeforeAnyActivation() throws IOException {
+        Path a = numbered("a.txt", "you are awful", 20), b = numbered("b.txt", "thank you", 20), out = tmp.resolve("out");
+        for (String command : new String[]{"surgery", "search"}) {
+            Cli r = Cli.run(command, "--model", stories(), "--avoid", a.toString(), "--keep", b.toString(), "--top-k", "5000", "--no-cache",
+                    "--out", out.toString());
+            assertRefused(r, "--top-k 5000", "860 gate rows");
+            assertFalse(r.err().contains("texts ("), command + " started on the data: " + r.err());
+        }
+        assertRefused(Cli.run("search", "--model", stories(), "--avoid", a.toString(), "--keep", b.toString(), "--alpha", "1:0:1",
+                "--out", out.toString()), "--alpha", "ends before it starts");
+        assertFalse(Files.exists(out));
     }
 
     @Test void invalidUtf8InLabelledTexts() throws IOException {

@@ -31,6 +31,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -107,6 +108,46 @@ class GgufExportRoundTripTest {
                 }
             }
         }
+    }
+
+    /** Quantized tensors pass through as their blocks: the export loads to the same bytes (q/k rows moved as whole blocks). */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"q8_0", "q4_0", "q4_k", "q6_k"})
+    void quantizedGgufExportKeepsEveryBlock(String dtype) throws IOException {
+        var spec = io.scalpel.synth.SyntheticCheckpoint.Spec.parse("dim=256,hidden=512,layers=2,heads=4,kv=2,vocab=300,seq=64", dtype, "gguf", 3);
+        Path source = io.scalpel.synth.SyntheticCheckpoint.write(spec, tmp.resolve(spec.fileName()), 2);
+        Path exported = tmp.resolve("exported.gguf");
+        int[] tokens = {1, 5, 17, 42};
+        float[] before;
+        try (CpuBackend b = new CpuBackend(2); Checkpoint ck = Checkpoint.open(source); Transformer m = new Transformer(ck.config(), ck.weights(), b)) {
+            before = logits(m, tokens);
+            GgufExporter.export(ck, m, null, exported);
+        }
+        try (Checkpoint src = Checkpoint.open(source); Checkpoint back = Checkpoint.open(exported)) {
+            assertEquals(src.weights().layers().getFirst().gate().dtype(), back.weights().layers().getFirst().gate().dtype());
+            assertSameTensors(src.weights(), back.weights(), dtype);
+            try (CpuBackend b = new CpuBackend(2); Transformer m = new Transformer(back.config(), back.weights(), b)) {
+                assertArrayEquals(before, logits(m, tokens), dtype + ": logits of the exported GGUF");
+            }
+        }
+    }
+
+    @Test void aWrongExtensionStillLoadsAndTheCommandSaysWhatItRecognised() throws IOException {
+        Path renamed = tmp.resolve("stories260K.safetensors");
+        Files.copy(SharedData.require("models/stories260K/stories260K.gguf"), renamed);
+        Path out = tmp.resolve("logits.bin");
+        Cli r = Cli.run("logits", "--model", renamed.toString(), "--tokens", "1,5,17", "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.err().contains("stories260K.safetensors is a GGUF (recognised by its content, not its name)"), r.err());
+        Path llama2c = tmp.resolve("model.gguf");
+        Files.copy(SharedData.require("models/stories260K/stories260K.bin"), llama2c);
+        Files.copy(SharedData.require("models/stories260K/tok512.bin"), tmp.resolve("tokenizer.bin"));
+        Cli g = Cli.run("generate", "--model", llama2c.toString(), "--prompt", "Once upon a time", "--max-tokens", "4");
+        assertEquals(0, g.exitCode(), g.err());
+        assertTrue(g.err().contains("model.gguf is a llama2.c checkpoint (recognised by its content"), g.err());
+        Cli quiet = Cli.run("logits", "--model", SharedData.require("models/stories260K/stories260K.gguf").toString(), "--tokens", "1,5",
+                "--out", tmp.resolve("quiet.bin").toString());
+        assertFalse(quiet.err().contains("recognised"), "a name that says what the file is gets no line: " + quiet.err());
     }
 
     @Test void ggufCarriesLlamaCppKeysAndTheTokenizer() {

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -43,6 +44,8 @@ class SurgeryPipelineEndToEndTest {
         }
         assertTrue(r.out().contains("No behavioural effect beyond random-direction controls"), r.out());
         assertTrue(report.contains("No behavioural effect beyond random-direction controls"));
+        assertTrue(report.contains("## Verdict") && report.contains("**Prompt:**"), report);
+        assertFalse(report.contains("broke fluency"), "a small edit must not be reported as breaking fluency:\n" + report);
         assertTrue(Files.size(out.resolve("score-histograms.png")) > 1000);
         Patch p = PatchFile.read(out.resolve("patch.safetensors"));
         assertEquals(p.rows().length, p.size());
@@ -63,6 +66,17 @@ class SurgeryPipelineEndToEndTest {
                 "--avoid", prompts.resolve("hate_asian_1k.txt").toString(), "--keep", prompts.resolve("neutral_asian_1k.txt").toString(),
                 "--top-k", "40");
         assertHonestReport(out, r);
+    }
+
+    @Test void aLargeAlphaBreaksFluencyAndTheReportSaysSo() throws IOException {
+        Path out = tmp.resolve("broken");
+        Cli r = surgery(SharedData.require("models/stories260K/stories260K.bin").toString(), out,
+                "--data", SharedData.require("data/sst2/dev.tsv").toString(), "--text-column", "content", "--avoid-value", "0",
+                "--top-k", "160", "--alpha", "8");
+        String report = Files.readString(out.resolve("report.md"));
+        assertTrue(report.contains("**Warning:** The edit broke fluency: perplexity"), report);
+        assertTrue(report.contains("Random-direction controls of the same size broke fluency too"), report);
+        assertTrue(r.out().contains("warning: The edit broke fluency"), r.out());
     }
 
     @Test void llama2TinyRandomWithToxiGenRuns() throws IOException {
@@ -86,11 +100,15 @@ class SurgeryPipelineEndToEndTest {
         assertEquals(0, s.exitCode(), s.err());
         assertTrue(s.out().contains("rows per layer"), s.out());
         Path lexicon = Files.writeString(tmp.resolve("words.txt"), "# words to count\nthe\nshe\n");
+        // An external judge: 1 when the continuation has the word "she", else 0.
+        String judge = "while IFS= read -r l; do case \"$l\" in *'\"continuation\":'*[!a-z]she[!a-z]*) echo 1;; *) echo 0;; esac; done";
         Cli e = Cli.run("eval", "--model", model, "--edit", patch.toString(), "--probe", probe.toString(), "--max-prompts", "8",
-                "--new-tokens", "16", "--controls", "2", "--lexicon", lexicon.toString(), "--out", report.toString());
+                "--new-tokens", "16", "--controls", "2", "--lexicon", lexicon.toString(), "--refusal", "--judge", judge,
+                "--primary-score", "refusal", "--out", report.toString());
         assertEquals(0, e.exitCode(), e.err());
         String md = Files.readString(report.resolve("report.md"));
-        assertTrue(md.contains("random direction 2") && md.contains("lexicon hit"), md);
+        assertTrue(md.contains("random direction 2") && md.contains("lexicon hit") && md.contains("| judge |"), md);
+        assertTrue(md.contains("- Behaviour score: refusal (prefix)"), "--primary-score puts refusal first:\n" + md);
     }
 
     @Test void demoOnALocalModelWithTheBuiltInSet() throws IOException {

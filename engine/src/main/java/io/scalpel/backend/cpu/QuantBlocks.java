@@ -55,9 +55,15 @@ final class QuantBlocks {
         return floats(bytes(w, bo + 2 + i)).mul(d);
     }
 
+    /*
+     * Nibble selection is by shift count (0 or 4), never by choosing between two vectors: a vector-valued
+     * conditional is a merge C2 may not scalar-replace, and a boxed vector costs an allocation per call.
+     */
+
     /** Q4_0 block at {@code bo} with scale {@code d}: elements [i, i+L) = (nibble − 8)·d; i &lt; 16 low nibbles, else high. */
     static FloatVector q4_0(MemorySegment w, long bo, int i, float d) {
-        ByteVector raw = i < 16 ? bytes(w, bo + 2 + i).and((byte) 0x0F) : bytes(w, bo + 2 + i - 16).lanewise(VectorOperators.LSHR, 4);
+        int shift = (i >> 4) << 2; // 0 for the low nibbles (elements 0..15), 4 for the high ones (16..31)
+        ByteVector raw = bytes(w, bo + 2 + (i & 15)).lanewise(VectorOperators.LSHR, shift).and((byte) 0x0F);
         return floats(raw.sub((byte) 8)).mul(d);
     }
 
@@ -66,7 +72,8 @@ final class QuantBlocks {
      * low nibbles (e &lt; 32) or high nibbles (e ≥ 32), each {@code ds·q − dm}.
      */
     static FloatVector q4_k(MemorySegment w, long qs, int e, float ds, float dm) {
-        ByteVector raw = e < 32 ? bytes(w, qs + e).and((byte) 0x0F) : bytes(w, qs + e - 32).lanewise(VectorOperators.LSHR, 4);
+        int shift = (e >> 5) << 2;
+        ByteVector raw = bytes(w, qs + (e & 31)).lanewise(VectorOperators.LSHR, shift).and((byte) 0x0F);
         return floats(raw).mul(ds).sub(dm);
     }
 
@@ -85,8 +92,7 @@ final class QuantBlocks {
      * {@code ql}, qh at {@code qh} (both already offset for the half), each {@code ds·(q − 32)}.
      */
     static FloatVector q6_k(MemorySegment w, long ql, long qh, int g, int l, float ds) {
-        ByteVector low = bytes(w, ql + (g & 1) * 32L + l);
-        low = g < 2 ? low.and((byte) 0x0F) : low.lanewise(VectorOperators.LSHR, 4);
+        ByteVector low = bytes(w, ql + (g & 1) * 32L + l).lanewise(VectorOperators.LSHR, (g >> 1) << 2).and((byte) 0x0F);
         ByteVector high = bytes(w, qh + l).lanewise(VectorOperators.LSHR, 2 * g).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
         return floats(low.or(high).sub((byte) 32)).mul(ds);
     }

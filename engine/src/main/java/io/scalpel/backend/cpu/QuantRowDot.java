@@ -7,9 +7,10 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Dot products of quantized weight rows (Q8_0, Q4_0, Q4_K, Q6_K, as stored) with one fp32 activation
- * row — the decode kernel for quantized weights. Blocks are decoded in registers ({@link QuantBlocks})
- * and multiplied straight into the accumulators; nothing is written to memory, so a row costs only its
- * stored bytes of bandwidth. Four rows at a time share each load of x and give four FMA chains.
+ * row — the decode kernel for quantized weights. Q8_0 and Q4_0 blocks are decoded in registers
+ * ({@link QuantBlocks}) and multiplied straight into the accumulators; K-quant super-blocks are decoded
+ * into a 4 KB scratch that stays in L1 and dotted from there. Either way the weights are read from memory
+ * once, in their stored size. Four rows at a time share each load of x and give four FMA chains.
  *
  * <p>Summation order is {@link RowDot}'s (one accumulator per row over k in steps of F.length(),
  * lanes added left to right), and the decoded values are the reference codec's, so a row's result is
@@ -31,8 +32,10 @@ final class QuantRowDot {
             switch (dtype) {
                 case Q8_0 -> { for (; j + 4 <= to; j += 4) q8_0x4(w, j * rb, rb, k, x, xOff, out, outOff + j); }
                 case Q4_0 -> { for (; j + 4 <= to; j += 4) q4_0x4(w, j * rb, rb, k, x, xOff, out, outOff + j); }
-                case Q4_K -> { for (; j + 4 <= to; j += 4) q4_kx4(w, j * rb, rb, k, x, xOff, out, outOff + j); }
-                case Q6_K -> { for (; j + 4 <= to; j += 4) q6_kx4(w, j * rb, rb, k, x, xOff, out, outOff + j); }
+                case Q4_K, Q6_K -> {
+                    float[] scratch = new float[4 * 256]; // once per chunk of rows
+                    for (; j + 4 <= to; j += 4) kQuantx4(w, dtype == DType.Q4_K, j * rb, rb, k, x, xOff, out, outOff + j, scratch);
+                }
                 case F32, F16, BF16, I32 -> throw new IllegalArgumentException(dtype + " is not quantized");
             }
         }
@@ -95,61 +98,29 @@ final class QuantRowDot {
         out[o + 3] = sum(a3);
     }
 
-    private static void q4_kx4(MemorySegment w, long r0, long rb, int k, float[] x, int xOff, float[] out, int o) {
+    /**
+     * The K-quants (256-element super-blocks with per-sub-block scales): each super-block of the four rows is
+     * decoded into a 4 × 256 scratch in L1 ({@link QuantWiden}), then dotted in the package order. Decoding
+     * in the FMA loop itself, as Q8_0/Q4_0 do, made a loop body C2 would not inline its helpers into
+     * (measured ~30× slower: the vectors were boxed).
+     */
+    private static void kQuantx4(MemorySegment w, boolean q4k, long r0, long rb, int k, float[] x, int xOff, float[] out, int o, float[] scratch) {
         int L = QuantBlocks.F.length();
-        long[] r = {r0, r0 + rb, r0 + 2 * rb, r0 + 3 * rb};
-        float[] ds = new float[8], dm = new float[8]; // (row, sub-block of the chunk) scales, hoisted out of the lanes loop
+        int blockBytes = q4k ? 144 : 210;
         FloatVector a0 = FloatVector.zero(QuantBlocks.F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < k / 256; b++) {
-            long bo = 144L * b;
-            for (int c = 0; c < 4; c++) {
-                for (int q = 0; q < 4; q++) {
-                    long blk = r[q] + bo, sc = blk + 4;
-                    float d = QuantBlocks.half(w, blk), dmin = QuantBlocks.half(w, blk + 2);
-                    ds[2 * q] = d * QuantBlocks.q4kScale(w, sc, 2 * c);
-                    dm[2 * q] = dmin * QuantBlocks.q4kMin(w, sc, 2 * c);
-                    ds[2 * q + 1] = d * QuantBlocks.q4kScale(w, sc, 2 * c + 1);
-                    dm[2 * q + 1] = dmin * QuantBlocks.q4kMin(w, sc, 2 * c + 1);
-                }
-                long qs = bo + 16 + 32L * c;
-                int xc = xOff + 256 * b + 64 * c;
-                for (int e = 0; e < 64; e += L) {
-                    int s = e < 32 ? 0 : 1;
-                    FloatVector xv = FloatVector.fromArray(QuantBlocks.F, x, xc + e);
-                    a0 = QuantBlocks.q4_k(w, r[0] + qs, e, ds[s], dm[s]).fma(xv, a0);
-                    a1 = QuantBlocks.q4_k(w, r[1] + qs, e, ds[2 + s], dm[2 + s]).fma(xv, a1);
-                    a2 = QuantBlocks.q4_k(w, r[2] + qs, e, ds[4 + s], dm[4 + s]).fma(xv, a2);
-                    a3 = QuantBlocks.q4_k(w, r[3] + qs, e, ds[6 + s], dm[6 + s]).fma(xv, a3);
-                }
+            for (int r = 0; r < 4; r++) {
+                long bo = r0 + r * rb + (long) blockBytes * b;
+                if (q4k) QuantWiden.q4kBlock(w, bo, scratch, 256 * r);
+                else QuantWiden.q6kBlock(w, bo, scratch, 256 * r);
             }
-        }
-        out[o] = sum(a0);
-        out[o + 1] = sum(a1);
-        out[o + 2] = sum(a2);
-        out[o + 3] = sum(a3);
-    }
-
-    private static void q6_kx4(MemorySegment w, long r0, long rb, int k, float[] x, int xOff, float[] out, int o) {
-        int L = QuantBlocks.F.length();
-        long r1 = r0 + rb, r2 = r1 + rb, r3 = r2 + rb;
-        FloatVector a0 = FloatVector.zero(QuantBlocks.F), a1 = a0, a2 = a0, a3 = a0;
-        for (int b = 0; b < k / 256; b++) {
-            long bo = 210L * b;
-            float d0 = QuantBlocks.half(w, r0 + bo + 208), d1 = QuantBlocks.half(w, r1 + bo + 208);
-            float d2 = QuantBlocks.half(w, r2 + bo + 208), d3 = QuantBlocks.half(w, r3 + bo + 208);
-            for (int h = 0; h < 2; h++) {
-                long ql = bo + 64L * h, qh = bo + 128 + 32L * h, sc = bo + 192 + 8L * h;
-                int xh = xOff + 256 * b + 128 * h;
-                for (int g = 0; g < 4; g++) {
-                    for (int l = 0; l < 32; l += L) {
-                        long s = sc + l / 16 + 2 * g;
-                        FloatVector xv = FloatVector.fromArray(QuantBlocks.F, x, xh + 32 * g + l);
-                        a0 = QuantBlocks.q6_k(w, r0 + ql, r0 + qh, g, l, d0 * QuantBlocks.i8(w, r0 + s)).fma(xv, a0);
-                        a1 = QuantBlocks.q6_k(w, r1 + ql, r1 + qh, g, l, d1 * QuantBlocks.i8(w, r1 + s)).fma(xv, a1);
-                        a2 = QuantBlocks.q6_k(w, r2 + ql, r2 + qh, g, l, d2 * QuantBlocks.i8(w, r2 + s)).fma(xv, a2);
-                        a3 = QuantBlocks.q6_k(w, r3 + ql, r3 + qh, g, l, d3 * QuantBlocks.i8(w, r3 + s)).fma(xv, a3);
-                    }
-                }
+            int xb = xOff + 256 * b;
+            for (int i = 0; i < 256; i += L) {
+                FloatVector xv = FloatVector.fromArray(QuantBlocks.F, x, xb + i);
+                a0 = FloatVector.fromArray(QuantBlocks.F, scratch, i).fma(xv, a0);
+                a1 = FloatVector.fromArray(QuantBlocks.F, scratch, 256 + i).fma(xv, a1);
+                a2 = FloatVector.fromArray(QuantBlocks.F, scratch, 512 + i).fma(xv, a2);
+                a3 = FloatVector.fromArray(QuantBlocks.F, scratch, 768 + i).fma(xv, a3);
             }
         }
         out[o] = sum(a0);

@@ -11,10 +11,10 @@ import java.lang.foreign.MemorySegment;
  * level, so the stored row is the quantizer's rounding of {@code w + α·v}. Original bytes are saved by
  * the caller (readRows) and written back on revert, never re-derived.
  */
-final class QuantRowUpdate {
+public final class QuantRowUpdate {
     private QuantRowUpdate() {}
 
-    static void addToRows(MemorySegment data, DType dtype, int k, int[] rows, float[] v, int vOff, float alpha, int rowCount) {
+    public static void addToRows(MemorySegment data, DType dtype, int k, int[] rows, float[] v, int vOff, float alpha, int rowCount) {
         long rowBytes = dtype.rowBytes(k);
         float[] row = new float[k];
         for (int r : rows) {

@@ -45,6 +45,13 @@ public final class CudaBackend implements Backend {
     /** One reusable argument list per kernel (by ordinal): a launch fills it in place and allocates nothing. */
     private final KernelArgs[] argumentLists;
     private final List<String> notes = new ArrayList<>();
+    /**
+     * The last token id {@link #argmax} or {@link #sample} chose stays in device memory here, and its value
+     * in {@link #chosenToken}: an {@link #embed} of exactly that one id reads it in place, so a decode step
+     * uploads nothing and its only host wait is the read of the chosen id.
+     */
+    private DeviceMemory chosenTokenSlot;
+    private int chosenToken = -1;
     private boolean closed;
 
     private CudaBackend(CudaOptions options, CudaAvailability availability, CudaContext context, DeviceAllocations allocations,
@@ -149,15 +156,11 @@ public final class CudaBackend implements Backend {
 
     @Override public Weight upload(Tensor tensor) {
         if (!tensor.dtype().isFloat()) throw new IllegalArgumentException("cannot upload non-float tensor " + tensor);
-        if (tensor.dtype().isQuantized()) {
-            throw new IllegalArgumentException("tensor " + tensor.name() + " is " + tensor.dtype()
-                    + ": the CUDA backend has no kernels for quantized weights yet; run with --backend cpu");
-        }
         context.bind();
         DType resident = options.castF32().residentType(tensor.dtype());
         int rows = tensor.rank() == 1 ? 1 : tensor.rows();
         int cols = tensor.rank() == 1 ? Math.toIntExact(tensor.size()) : tensor.cols();
-        long bytes = tensor.size() * resident.bytes();
+        long bytes = resident.byteSize(tensor.size()); // quantized types stay as stored: their blocks are copied as they are
         DeviceMemory memory = allocations.allocate(bytes, "weight " + tensor.name());
         try {
             if (resident == tensor.dtype()) {
@@ -223,7 +226,7 @@ public final class CudaBackend implements Backend {
         need(o, (long) tokens.length * t.cols(), "embed output");
         if (tokens.length == 0) return;
         context.bind();
-        long ids = uploadInts(tokens);
+        long ids = tokens.length == 1 && tokens[0] == chosenToken && chosenTokenSlot != null ? chosenTokenSlot.at(0) : uploadInts(tokens);
         launch(LaunchShapes.rowsByColumns(tokens.length, t.cols()),
                 args(CudaKernel.byDType(t.dtype(), CudaKernel.EMBED_F32, CudaKernel.EMBED_F16, CudaKernel.EMBED_BF16))
                         .pointer("out", o.pointer()).pointer("table", t.pointer()).pointer("tokens", ids)
@@ -252,6 +255,12 @@ public final class CudaBackend implements Backend {
         need(xi, (long) rows * k, "matmul input");
         if (rows == 0 || n == 0) return;
         context.bind();
+        if (cw.dtype().isQuantized()) {
+            // Decode and prefill alike: one warp per output feature, x rows strided over grid y (quant_matvec.cu).
+            // Other ops (embedding, norms, surgery) have no quantized CUDA kernels yet and refuse such weights.
+            launch(LaunchShapes.warpPerRow(n, rows), matmulArgs(CudaKernel.quantMatvec(cw.dtype()), o, xi, cw, rows));
+            return;
+        }
         if (rows == 1) {
             launch(LaunchShapes.warpPerRow(n, 1), matmulArgs(CudaKernel.byDType(cw.dtype(), CudaKernel.MATVEC_F32, CudaKernel.MATVEC_F16,
                     CudaKernel.MATVEC_BF16), o, xi, cw, rows));
@@ -384,14 +393,15 @@ public final class CudaBackend implements Backend {
         if (n <= 0) throw new IllegalArgumentException("argmax of " + n + " elements");
         context.bind();
         int partials = LaunchShapes.argmaxPartials(n);
-        // Layout: [result int][pad to 16][partial values: partials floats][partial indices: partials ints]
-        long base = reduction.atLeast(16 + 8L * partials);
-        long values = base + (16), indices = base + (16 + 4L * partials);
+        // The result goes to the chosen-token slot; scratch layout: [16 bytes unused][partial values: partials floats][partial indices: partials ints]
+        long base = chosenTokenSlot();
+        long partialsBase = reduction.atLeast(16 + 8L * partials);
+        long values = partialsBase + 16, indices = partialsBase + 16 + 4L * partials;
         launch(LaunchShapes.argmaxPartial(n), args(CudaKernel.ARGMAX_PARTIAL)
                 .pointer("partialValues", values).pointer("partialIndices", indices).pointer("x", b.pointer()).int32("n", n));
         launch(LaunchShapes.argmaxFinal(), args(CudaKernel.ARGMAX_FINAL)
                 .pointer("result", base).pointer("partialValues", values).pointer("partialIndices", indices).int32("partials", partials));
-        return readInt(base);
+        return chosen(base);
     }
 
     @Override public int sample(Buffer logits, int n, float temperature, int topK, float topP, double uniform) {
@@ -400,10 +410,10 @@ public final class CudaBackend implements Backend {
         need(b, n, "sample");
         if (n <= 0) throw new IllegalArgumentException("sampling from " + n + " logits");
         context.bind();
-        long result = reduction.atLeast(16);
+        long result = chosenTokenSlot();
         launch(LaunchShapes.sample(), args(CudaKernel.SAMPLE_TOP_K_TOP_P).pointer("result", result).pointer("logits", b.pointer())
                 .int32("n", n).float32("temperature", temperature).int32("topK", topK).float32("topP", topP).float64("uniform", uniform));
-        return readInt(result);
+        return chosen(result);
     }
 
     // ---- surgery ---------------------------------------------------------------------------------
@@ -566,6 +576,20 @@ public final class CudaBackend implements Backend {
         long ids = rowIds.atLeast((long) values.length * Integer.BYTES);
         toDevice(ids, MemorySegment.ofArray(values), (long) values.length * Integer.BYTES);
         return ids;
+    }
+
+    /** The device int argmax and sample write the chosen id to (allocated once). */
+    private long chosenTokenSlot() {
+        if (chosenTokenSlot == null) chosenTokenSlot = allocations.allocate(Integer.BYTES, "the chosen token id");
+        chosenToken = -1;  // about to be overwritten on the device
+        return chosenTokenSlot.at(0);
+    }
+
+    /** Reads the id just written to the slot (the step's one host wait) and remembers it for the next embed. */
+    private int chosen(long slot) {
+        int id = readInt(slot);
+        chosenToken = id;
+        return id;
     }
 
     private int readInt(long src) {

@@ -50,6 +50,10 @@ public enum CudaKernel {
     MATVEC_F32(PtxModule.MATVEC, "matvec_f32", POINTER, POINTER, POINTER, INT, INT, INT),
     MATVEC_F16(PtxModule.MATVEC, "matvec_f16", POINTER, POINTER, POINTER, INT, INT, INT),
     MATVEC_BF16(PtxModule.MATVEC, "matvec_bf16", POINTER, POINTER, POINTER, INT, INT, INT),
+    MATVEC_Q8_0(PtxModule.QUANT_MATVEC, "matvec_q8_0", POINTER, POINTER, POINTER, INT, INT, INT),
+    MATVEC_Q4_0(PtxModule.QUANT_MATVEC, "matvec_q4_0", POINTER, POINTER, POINTER, INT, INT, INT),
+    MATVEC_Q4_K(PtxModule.QUANT_MATVEC, "matvec_q4_k", POINTER, POINTER, POINTER, INT, INT, INT),
+    MATVEC_Q6_K(PtxModule.QUANT_MATVEC, "matvec_q6_k", POINTER, POINTER, POINTER, INT, INT, INT),
 
     MATMUL_NAIVE_F32(PtxModule.MATMUL, "matmul_naive_f32", POINTER, POINTER, POINTER, INT, INT, INT),
     MATMUL_NAIVE_F16(PtxModule.MATMUL, "matmul_naive_f16", POINTER, POINTER, POINTER, INT, INT, INT),
@@ -87,6 +91,17 @@ public enum CudaKernel {
     public String entry() { return entry; }
 
     public List<KernelParam> params() { return params; }
+
+    /** The quantized matrix-vector kernel for a weight stored as {@code dtype} (quant_matvec.cu). */
+    static CudaKernel quantMatvec(DType dtype) {
+        return switch (dtype) {
+            case Q8_0 -> MATVEC_Q8_0;
+            case Q4_0 -> MATVEC_Q4_0;
+            case Q4_K -> MATVEC_Q4_K;
+            case Q6_K -> MATVEC_Q6_K;
+            case F32, F16, BF16, I32 -> throw new IllegalArgumentException(dtype + " is not a quantized type");
+        };
+    }
 
     /** The entry and parameter list, as the driver seam's {@link io.scalpel.backend.cuda.driver.KernelArgs} checks them. */
     public KernelSignature signature() { return signature; }

@@ -32,7 +32,7 @@ final class CudaWeight implements Weight {
     long pointer() { return memory.at(0); }
 
     /** Bytes of one row in device memory. */
-    long rowBytes() { return (long) cols * dtype.bytes(); }
+    long rowBytes() { return dtype.rowBytes(cols); }
 
     @Override public String name() { return source.name(); }
 

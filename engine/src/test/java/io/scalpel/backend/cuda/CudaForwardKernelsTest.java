@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 
+import static io.scalpel.backend.cuda.GpuTestSupport.HALF_TOLERANCE;
 import static io.scalpel.backend.cuda.GpuTestSupport.FP32_TOLERANCE;
 import static io.scalpel.backend.cuda.GpuTestSupport.assertClose;
 import static io.scalpel.backend.cuda.GpuTestSupport.filled;
@@ -115,6 +116,34 @@ class CudaForwardKernelsTest extends GpuVsCpuTest {
         gpu.matmul(actual, filled(gpu, x), gpu.upload(w), rows, variant);
         assertClose(read(cpu, expected, rows * n), read(gpu, actual, rows * n), tolerance(dtype),
                 "matmul " + variant + " (runs " + gpu.effectiveVariant(variant, dtype) + ") " + dtype + " " + rows + "x" + n + "x" + k);
+    }
+
+    /**
+     * Activations beyond F16's 65504 (and tiny ones) through the tensor-core path: each row's error is judged on
+     * its own, so a huge row cannot hide a small row's damage. Before the per-row scaling the F16 hi half
+     * overflowed to inf for |x| > 65504.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F16", "BF16"})
+    void tensorCoreMatmulOfHugeActivations(DType dtype) {
+        Random r = new Random(41);
+        int rows = 70, n = 97, k = 300;  // 70 rows: two 64-row block tiles, the second partial
+        double[] rowScale = {1e9, 70_000, 1e5, 1, 1e-3, 1e-6, 0};
+        Tensor w = tensor("w", dtype, gaussian(r, n * k, 0.05), n, k);
+        float[] x = new float[rows * k];
+        for (int i = 0; i < rows; i++) {
+            double scale = rowScale[i % rowScale.length];
+            for (int j = 0; j < k; j++) x[i * k + j] = (float) (r.nextGaussian() * scale);
+        }
+        Buffer expected = cpu.allocate((long) rows * n);
+        cpu.matmul(expected, filled(cpu, x), cpu.upload(w), rows);
+        Buffer actual = poisoned(gpu, rows * n);
+        gpu.matmul(actual, filled(gpu, x), gpu.upload(w), rows, MatmulVariant.TENSOR_CORE);
+        float[] e = read(cpu, expected, rows * n), a = read(gpu, actual, rows * n);
+        for (int i = 0; i < rows; i++) {
+            assertClose(java.util.Arrays.copyOfRange(e, i * n, (i + 1) * n), java.util.Arrays.copyOfRange(a, i * n, (i + 1) * n),
+                    HALF_TOLERANCE, "tensor-core " + dtype + " row " + i + " (|x| ~ " + rowScale[i % rowScale.length] + ")");
+        }
     }
 
     @ParameterizedTest

@@ -17,7 +17,7 @@ import java.util.List;
  */
 public final class ActivationCollector {
     private final Transformer model;
-    private final int index;
+    private final int[] indices;
     private final int maxTokens;
 
     /**
@@ -25,26 +25,42 @@ public final class ActivationCollector {
      * @param maxTokens longer sequences are truncated to their first {@code maxTokens} tokens
      */
     public ActivationCollector(Transformer model, int index, int maxTokens) {
+        this(model, new int[]{index}, maxTokens);
+    }
+
+    /** Several hidden-state indices pooled in the same forward passes (one prefill per sequence for all of them). */
+    public ActivationCollector(Transformer model, int[] indices, int maxTokens) {
         int layers = model.config().layers();
-        if (index < 0 || index > layers) throw new IllegalArgumentException("hidden-state index " + index + " outside [0, " + layers + "]");
+        if (indices.length == 0) throw new IllegalArgumentException("no hidden-state index to collect");
+        for (int index : indices) {
+            if (index < 0 || index > layers) throw new IllegalArgumentException("hidden-state index " + index + " outside [0, " + layers + "]");
+        }
+        if (java.util.Arrays.stream(indices).distinct().count() != indices.length) throw new IllegalArgumentException("an index is listed twice");
         if (maxTokens < 1) throw new IllegalArgumentException("max tokens must be >= 1");
         this.model = model;
-        this.index = index;
+        this.indices = indices.clone();
         this.maxTokens = Math.min(maxTokens, model.config().contextLength());
     }
 
-    public int index() { return index; }
+    public int index() { return indices[0]; }
 
     public int maxTokens() { return maxTokens; }
 
-    /** Mean-pooled hidden states, one row per sequence, in order. */
+    /** Mean-pooled hidden states of the first index, one row per sequence, in order. */
     public float[][] collect(List<int[]> sequences, boolean showProgress) {
+        return collectAll(sequences, showProgress)[0];
+    }
+
+    /** Mean-pooled hidden states, [index (in constructor order)][sequence][dim]. */
+    public float[][][] collectAll(List<int[]> sequences, boolean showProgress) {
         int dim = model.config().dim();
-        float[][] out = new float[sequences.size()][];
-        double[] sum = new double[dim];
+        float[][][] out = new float[indices.length][sequences.size()][];
+        double[][] sums = new double[model.config().layers() + 1][];
+        for (int index : indices) sums[index] = new double[dim];
         HiddenStateListener listener = new HiddenStateListener() {
-            @Override public boolean wants(int i) { return i == index; }
+            @Override public boolean wants(int i) { return i >= 0 && i < sums.length && sums[i] != null; }
             @Override public void accept(int i, int position, float[] rows, int rowCount, int d) {
+                double[] sum = sums[i];
                 for (int r = 0; r < rowCount; r++) {
                     for (int k = 0; k < d; k++) sum[k] += rows[r * d + k];
                 }
@@ -56,12 +72,15 @@ public final class ActivationCollector {
                 int[] ids = sequences.get(s);
                 if (ids.length == 0) throw new IllegalArgumentException("sequence " + s + " is empty");
                 if (ids.length > maxTokens) ids = java.util.Arrays.copyOf(ids, maxTokens);
-                java.util.Arrays.fill(sum, 0);
+                for (int index : indices) java.util.Arrays.fill(sums[index], 0);
                 session.reset();
                 session.forward(ids, listener);
-                float[] mean = new float[dim];
-                for (int k = 0; k < dim; k++) mean[k] = (float) (sum[k] / ids.length);
-                out[s] = mean;
+                for (int j = 0; j < indices.length; j++) {
+                    double[] sum = sums[indices[j]];
+                    float[] mean = new float[dim];
+                    for (int k = 0; k < dim; k++) mean[k] = (float) (sum[k] / ids.length);
+                    out[j][s] = mean;
+                }
                 if (bar != null) bar.step();
             }
         }

@@ -37,6 +37,7 @@ public final class Surgeon {
         Backend b = model.backend();
         List<Weight> gates = model.gateWeights();
         byte[][] original = new byte[gates.size()][];
+        StorageError storage = new StorageError();
         try (Buffer v = b.allocate(dim)) {
             b.write(v, direction);
             try {
@@ -44,6 +45,7 @@ public final class Surgeon {
                     if (perLayer[l].length == 0) continue;
                     original[l] = b.readRows(gates.get(l), perLayer[l]);
                     b.addToRows(gates.get(l), perLayer[l], v, alpha);
+                    storage.add(gates.get(l).dtype(), original[l], b.readRows(gates.get(l), perLayer[l]), perLayer[l].length, direction, alpha);
                 }
             } catch (RuntimeException e) {
                 // A failure part way (a device error, say) must not leave the layers before it edited.
@@ -53,7 +55,7 @@ public final class Surgeon {
                 throw e;
             }
         }
-        Edit e = new Edit(nextId++, rows.clone(), alpha, original);
+        Edit e = new Edit(nextId++, rows.clone(), alpha, original, storage.relative());
         applied.add(e);
         return e;
     }

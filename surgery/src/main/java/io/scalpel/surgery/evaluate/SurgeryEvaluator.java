@@ -4,6 +4,7 @@ import io.scalpel.model.Session;
 import io.scalpel.model.Transformer;
 import io.scalpel.sample.Generator;
 import io.scalpel.sample.SamplingSettings;
+import io.scalpel.surgery.chat.PromptEncoder;
 import io.scalpel.surgery.edit.Edit;
 import io.scalpel.surgery.edit.GateCosines;
 import io.scalpel.surgery.edit.Surgeon;
@@ -38,15 +39,21 @@ public final class SurgeryEvaluator {
                            int[] perplexityTokens, int perplexityWindow, int perplexityMaxWindows, int klPositions) {}
 
     /** One condition's continuations and the measurements that need the edited model itself. */
+    /** @param storageError the edit's {@link Edit#storageError()}; NaN for the base model */
     public record Condition(String name, List<int[]> continuations, List<String> texts, double perplexityNll,
-                            double changedTokenShare, double klToBase) {}
+                            double changedTokenShare, double klToBase, double storageError) {
+        public Condition(String name, List<int[]> continuations, List<String> texts, double perplexityNll,
+                         double changedTokenShare, double klToBase) {
+            this(name, continuations, texts, perplexityNll, changedTokenShare, klToBase, Double.NaN);
+        }
+    }
 
-    /** Every condition, then every score of every condition (score name → per-prompt values). */
-    public record Outcome(List<Condition> conditions, Map<String, Map<String, double[]>> scores) {
+    /** The prompts (as given), every condition, then every score of every condition (score name → per-prompt values). */
+    public record Outcome(List<String> prompts, List<Condition> conditions, Map<String, Map<String, double[]>> scores) {
         /** The report's view of each condition, with {@code primary} as its behaviour score. */
         public List<ConditionScores> conditionScores(String primary) {
             return conditions.stream().map(c -> new ConditionScores(c.name(), scores.get(c.name()).get(primary),
-                    Math.exp(c.perplexityNll()), c.changedTokenShare(), c.klToBase())).toList();
+                    Math.exp(c.perplexityNll()), c.changedTokenShare(), c.klToBase(), c.storageError())).toList();
         }
     }
 
@@ -57,16 +64,23 @@ public final class SurgeryEvaluator {
     private final Tokenizer tokenizer;
     private final Surgeon surgeon;
     private final Settings settings;
+    private final PromptEncoder prompts;
 
     public SurgeryEvaluator(Transformer model, Tokenizer tokenizer, Surgeon surgeon, Settings settings) {
+        this(model, tokenizer, surgeon, settings, new PromptEncoder.Plain(tokenizer));
+    }
+
+    /** @param prompts how evaluation and KL prompts become token ids (plain, or the model's chat template) */
+    public SurgeryEvaluator(Transformer model, Tokenizer tokenizer, Surgeon surgeon, Settings settings, PromptEncoder prompts) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.surgeon = surgeon;
         this.settings = settings;
+        this.prompts = prompts;
     }
 
     /**
-     * @param prompts   evaluation prompts, already in the form the model sees (chat template applied)
+     * @param prompts   evaluation prompts as the user wrote them (the prompt encoder applies any chat template)
      * @param klPrompts harmless prompts for KL(base ‖ edited)
      * @param editRows  the edit's (layer, row) pairs; the random controls edit as many rows, chosen by the same rule
      * @param scorers   name → scorer (run on the base model after all edits are reverted)
@@ -84,14 +98,14 @@ public final class SurgeryEvaluator {
         }
         Map<String, Map<String, double[]>> scores = new LinkedHashMap<>();
         for (Condition cond : conditions) scores.put(cond.name(), score(baseline, cond, scorers));
-        return new Outcome(conditions, scores);
+        return new Outcome(baseline.prompts(), conditions, scores);
     }
 
     /** Base continuations and KL reference; the model must be unedited. */
     public Baseline baseline(List<String> prompts, List<String> klPrompts) {
         if (!surgeon.applied().isEmpty()) throw new IllegalStateException("evaluate from the unedited model: revert applied edits first");
-        List<int[]> promptIds = prompts.stream().map(p -> tokenizer.encode(p, true)).toList();
-        NextTokenKl.Reference kl = NextTokenKl.reference(model, klPrompts.stream().map(p -> tokenizer.encode(p, true)).toList(),
+        List<int[]> promptIds = prompts.stream().map(this.prompts::encode).toList();
+        NextTokenKl.Reference kl = NextTokenKl.reference(model, klPrompts.stream().map(this.prompts::encode).toList(),
                 settings.klPositions());
         Baseline partial = new Baseline(prompts, promptIds, null, kl);
         return new Baseline(prompts, promptIds, measure("base", partial), kl);
@@ -115,7 +129,9 @@ public final class SurgeryEvaluator {
     public Condition measureEdited(String name, Baseline baseline, int[][] rows, float[] direction, float alpha) {
         Edit edit = surgeon.apply(rows, direction, alpha);
         try {
-            return measure(name, baseline);
+            Condition c = measure(name, baseline);
+            return new Condition(c.name(), c.continuations(), c.texts(), c.perplexityNll(), c.changedTokenShare(), c.klToBase(),
+                    edit.storageError());
         } finally {
             surgeon.revert(edit);
         }

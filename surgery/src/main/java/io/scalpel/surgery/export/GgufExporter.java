@@ -55,26 +55,25 @@ public final class GgufExporter {
             for (int l = 0; l < weights.layers().size(); l++) {
                 LayerWeights lw = weights.layers().get(l);
                 add(w, n.layer(l, n.attnNorm()), lw.attnNorm());
-                Tensor q = ResidentTensors.current(model, l, LoraTarget.Q, lw.wq());
-                Tensor k = ResidentTensors.current(model, l, LoraTarget.K, lw.wk());
                 Tensor bq = lw.bq(), bk = lw.bk();
+                ResidentTensors.Transform qRows = ResidentTensors.Transform.NONE, kRows = ResidentTensors.Transform.NONE;
                 if (interleave) {
-                    q = RopeRowOrder.toInterleaved(q, c.heads(), arena);
-                    k = RopeRowOrder.toInterleaved(k, c.kvHeads(), arena);
-                    if (bq != null) bq = RopeRowOrder.toInterleaved(bq, c.heads(), arena);
-                    if (bk != null) bk = RopeRowOrder.toInterleaved(bk, c.kvHeads(), arena);
+                    qRows = (x, a) -> RopeRowOrder.toInterleaved(x, c.heads(), a);
+                    kRows = (x, a) -> RopeRowOrder.toInterleaved(x, c.kvHeads(), a);
+                    if (bq != null) bq = qRows.apply(bq, arena);
+                    if (bk != null) bk = kRows.apply(bk, arena);
                 }
-                add(w, n.layer(l, n.wq()), q);
-                add(w, n.layer(l, n.wk()), k);
-                add(w, n.layer(l, n.wv()), ResidentTensors.current(model, l, LoraTarget.V, lw.wv()));
-                add(w, n.layer(l, n.wo()), ResidentTensors.current(model, l, LoraTarget.O, lw.wo()));
+                projection(w, n.layer(l, n.wq()), model, l, LoraTarget.Q, lw.wq(), qRows);
+                projection(w, n.layer(l, n.wk()), model, l, LoraTarget.K, lw.wk(), kRows);
+                projection(w, n.layer(l, n.wv()), model, l, LoraTarget.V, lw.wv(), ResidentTensors.Transform.NONE);
+                projection(w, n.layer(l, n.wo()), model, l, LoraTarget.O, lw.wo(), ResidentTensors.Transform.NONE);
                 if (bq != null) add(w, n.layer(l, n.bq()), bq);
                 if (bk != null) add(w, n.layer(l, n.bk()), bk);
                 if (lw.bv() != null) add(w, n.layer(l, n.bv()), lw.bv());
                 add(w, n.layer(l, n.ffnNorm()), lw.ffnNorm());
-                add(w, n.layer(l, n.gate()), ResidentTensors.current(model, l, LoraTarget.GATE, lw.gate()));
-                add(w, n.layer(l, n.up()), ResidentTensors.current(model, l, LoraTarget.UP, lw.up()));
-                add(w, n.layer(l, n.down()), ResidentTensors.current(model, l, LoraTarget.DOWN, lw.down()));
+                projection(w, n.layer(l, n.gate()), model, l, LoraTarget.GATE, lw.gate(), ResidentTensors.Transform.NONE);
+                projection(w, n.layer(l, n.up()), model, l, LoraTarget.UP, lw.up(), ResidentTensors.Transform.NONE);
+                projection(w, n.layer(l, n.down()), model, l, LoraTarget.DOWN, lw.down(), ResidentTensors.Transform.NONE);
             }
             add(w, n.finalNorm(), weights.finalNorm());
             if (!c.tiedEmbeddings()) add(w, n.output(), weights.output());
@@ -101,7 +100,12 @@ public final class GgufExporter {
 
     /** The ggml type a tensor is stored in (F32, F16, BF16 now; the quantized types by the same name). */
     static GgmlType ggmlType(Tensor t) {
-        return GgmlType.valueOf(t.dtype().name());
+        return GgmlType.of(t.dtype());
+    }
+
+    private static void projection(GgufWriter w, String name, Transformer model, int layer, LoraTarget t, Tensor original,
+                                   ResidentTensors.Transform rows) {
+        w.add(name, ggmlType(original), original.shape(), original.data().byteSize(), ResidentTensors.bytes(model, layer, t, original, rows));
     }
 
     private static void add(GgufWriter w, String name, Tensor t) {

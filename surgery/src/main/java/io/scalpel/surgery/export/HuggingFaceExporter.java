@@ -12,6 +12,8 @@ import io.scalpel.model.ModelConfig;
 import io.scalpel.model.RopeScaling;
 import io.scalpel.model.Transformer;
 import io.scalpel.surgery.lora.LoraTarget;
+import io.scalpel.tensor.DType;
+import io.scalpel.tensor.Tensor;
 import io.scalpel.tokenizer.HfTokenizerJsonWriter;
 import io.scalpel.tokenizer.Tokenizer;
 import io.scalpel.tokenizer.TokenizerDescription;
@@ -94,25 +96,46 @@ public final class HuggingFaceExporter {
         TensorNaming n = TensorNaming.HUGGING_FACE;
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt").metadata("exported_by", "scalpel");
         var weights = ck.weights();
-        w.add(n.embedding(), weights.embedding());
+        add(w, n.embedding(), weights.embedding());
         for (int l = 0; l < weights.layers().size(); l++) {
             LayerWeights lw = weights.layers().get(l);
-            w.add(n.layer(l, n.attnNorm()), lw.attnNorm());
-            w.add(n.layer(l, n.wq()), ResidentTensors.current(model, l, LoraTarget.Q, lw.wq()));
-            w.add(n.layer(l, n.wk()), ResidentTensors.current(model, l, LoraTarget.K, lw.wk()));
-            w.add(n.layer(l, n.wv()), ResidentTensors.current(model, l, LoraTarget.V, lw.wv()));
-            w.add(n.layer(l, n.wo()), ResidentTensors.current(model, l, LoraTarget.O, lw.wo()));
+            add(w, n.layer(l, n.attnNorm()), lw.attnNorm());
+            projection(w, n.layer(l, n.wq()), model, l, LoraTarget.Q, lw.wq());
+            projection(w, n.layer(l, n.wk()), model, l, LoraTarget.K, lw.wk());
+            projection(w, n.layer(l, n.wv()), model, l, LoraTarget.V, lw.wv());
+            projection(w, n.layer(l, n.wo()), model, l, LoraTarget.O, lw.wo());
             if (lw.bq() != null) w.add(n.layer(l, n.bq()), lw.bq());
             if (lw.bk() != null) w.add(n.layer(l, n.bk()), lw.bk());
             if (lw.bv() != null) w.add(n.layer(l, n.bv()), lw.bv());
-            w.add(n.layer(l, n.ffnNorm()), lw.ffnNorm());
-            w.add(n.layer(l, n.gate()), ResidentTensors.current(model, l, LoraTarget.GATE, lw.gate()));
-            w.add(n.layer(l, n.up()), ResidentTensors.current(model, l, LoraTarget.UP, lw.up()));
-            w.add(n.layer(l, n.down()), ResidentTensors.current(model, l, LoraTarget.DOWN, lw.down()));
+            add(w, n.layer(l, n.ffnNorm()), lw.ffnNorm());
+            projection(w, n.layer(l, n.gate()), model, l, LoraTarget.GATE, lw.gate());
+            projection(w, n.layer(l, n.up()), model, l, LoraTarget.UP, lw.up());
+            projection(w, n.layer(l, n.down()), model, l, LoraTarget.DOWN, lw.down());
         }
-        w.add(n.finalNorm(), weights.finalNorm());
-        if (!ck.config().tiedEmbeddings()) w.add(n.output(), weights.output());
+        add(w, n.finalNorm(), weights.finalNorm());
+        if (!ck.config().tiedEmbeddings()) add(w, n.output(), weights.output());
         w.write(file, SafetensorsWriter.WriteMode.CREATE_NEW);
+    }
+
+    /**
+     * safetensors has no block-quantized dtypes: quantized tensors (GGUF Q8_0, Q4_0, Q4_K, Q6_K) are written
+     * as their decoded F32 values — exactly what the engine computes with, so the export behaves the same.
+     */
+    private static void add(SafetensorsWriter w, String name, Tensor t) {
+        if (!t.dtype().isQuantized()) {
+            w.add(name, t);
+            return;
+        }
+        w.addFloats(name, DType.F32, t.shape(), t.toFloatArray());
+    }
+
+    /** A projection as the backend holds it now; quantized ones as their decoded F32 values, like {@link #add}. */
+    private static void projection(SafetensorsWriter w, String name, Transformer model, int layer, LoraTarget t, Tensor original) {
+        if (original.dtype().isQuantized()) {
+            w.add(name, DType.F32, original.shape(), ResidentTensors.decodedF32(model, layer, t, original));
+            return;
+        }
+        w.add(name, original.dtype(), original.shape(), ResidentTensors.bytes(model, layer, t, original, ResidentTensors.Transform.NONE));
     }
 
     static String configJson(Checkpoint ck) {

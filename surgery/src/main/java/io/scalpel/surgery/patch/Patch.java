@@ -3,7 +3,12 @@ package io.scalpel.surgery.patch;
 import io.scalpel.surgery.probe.Probe;
 import io.scalpel.surgery.select.Selection;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -18,17 +23,28 @@ import java.util.Objects;
  * @param identity   the base model the rows and direction belong to
  */
 public record Patch(float[] direction, float alpha, int[][] rows, int probeLayer, ModelIdentity identity) {
+    /**
+     * The largest |α| a patch may carry. The paper's edits use α around 1 (1.08 for detoxification);
+     * a thousand times that turns the edited rows into the direction itself, so anything larger is a
+     * typo or a corrupt file, and 3e38 would overflow the weights to infinity.
+     */
+    public static final float MAX_ABS_ALPHA = 1000f;
+
     public Patch {
         Objects.requireNonNull(identity, "identity");
         if (!Float.isFinite(alpha)) throw new IllegalArgumentException("alpha must be finite, got " + alpha);
+        if (Math.abs(alpha) > MAX_ABS_ALPHA) throw new IllegalArgumentException("|alpha| must be at most " + MAX_ABS_ALPHA + ", got " + alpha);
         if (direction.length != identity.hiddenSize()) {
             throw new IllegalArgumentException("direction has " + direction.length + " values, the model's hidden size is " + identity.hiddenSize());
         }
         for (int j = 0; j < direction.length; j++) {
-            if (!Float.isFinite(direction[j])) throw new IllegalArgumentException("direction[" + j + "] is " + direction[j]);
+            if (!Float.isFinite(direction[j]) || !Float.isFinite(alpha * direction[j])) {
+                throw new IllegalArgumentException("direction[" + j + "] is " + direction[j] + (Float.isFinite(direction[j]) ? ", and alpha × it overflows" : ""));
+            }
         }
         if (rows.length == 0) throw new IllegalArgumentException("a patch edits at least one row");
-        boolean[][] seen = new boolean[identity.numLayers()][];
+        // A set, not arrays sized by the identity: a corrupt num_layers of 2^31 must not exhaust memory.
+        java.util.Set<Long> seen = java.util.HashSet.newHashSet(rows.length);
         for (int k = 0; k < rows.length; k++) {
             int[] r = rows[k];
             if (r.length != 2) throw new IllegalArgumentException("rows[" + k + "] must be a (layer, row) pair");
@@ -36,10 +52,8 @@ public record Patch(float[] direction, float alpha, int[][] rows, int probeLayer
                 throw new IllegalArgumentException("rows[" + k + "] = (" + r[0] + ", " + r[1] + ") is outside "
                         + identity.numLayers() + " layers × " + identity.intermediateSize() + " gate rows");
             }
-            if (seen[r[0]] == null) seen[r[0]] = new boolean[identity.intermediateSize()];
             // A repeated row would get α·v twice; the selector never produces one, so it is a corrupt patch.
-            if (seen[r[0]][r[1]]) throw new IllegalArgumentException("rows lists (" + r[0] + ", " + r[1] + ") twice");
-            seen[r[0]][r[1]] = true;
+            if (!seen.add(((long) r[0] << 32) | r[1])) throw new IllegalArgumentException("rows lists (" + r[0] + ", " + r[1] + ") twice");
         }
         if (probeLayer < 0 || probeLayer > identity.numLayers()) {
             throw new IllegalArgumentException("probe layer " + probeLayer + " is outside 0.." + identity.numLayers());
@@ -56,6 +70,23 @@ public record Patch(float[] direction, float alpha, int[][] rows, int probeLayer
     @Override public float[] direction() { return direction.clone(); }
 
     @Override public int[][] rows() { return Arrays.stream(rows).map(int[]::clone).toArray(int[][]::new); }
+
+    /**
+     * SHA-256 (lower-case hex) of what the edit does: the direction's fp32 bits, the (layer, row)
+     * pairs as int32 and α's fp32 bits, all little-endian. Stored in the patch file and checked on
+     * load, so a row changed to another valid row or an edited α is refused instead of applied.
+     */
+    public String contentSha256() {
+        ByteBuffer b = ByteBuffer.allocate(4 * direction.length + 8 * rows.length + 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float f : direction) b.putFloat(f);
+        for (int[] r : rows) b.putInt(r[0]).putInt(r[1]);
+        b.putFloat(alpha);
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b.array()));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
 
     /** K, the number of edited rows. */
     public int size() { return rows.length; }

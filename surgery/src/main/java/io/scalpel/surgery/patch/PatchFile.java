@@ -19,6 +19,8 @@ import java.util.Map;
 public final class PatchFile {
     static final String FORMAT = "scalpel-patch";
     static final String VERSION = "1";
+    /** Metadata key of {@link Patch#contentSha256()}. */
+    static final String CONTENT_HASH = "content_sha256";
 
     private PatchFile() {}
 
@@ -48,6 +50,7 @@ public final class PatchFile {
         meta.put("vocab_size", Integer.toString(id.vocabSize()));
         meta.put("gate_dtype", id.gateDtype());
         meta.put("gate_sha256", id.gateSha256());
+        meta.put(CONTENT_HASH, patch.contentSha256());
         new SafetensorsWriter()
                 .metadata(meta)
                 .addFloats("direction", DType.F32, new long[]{id.hiddenSize()}, patch.direction())
@@ -71,6 +74,7 @@ public final class PatchFile {
             if (direction.dtype() != DType.F32 || direction.rank() != 1) throw new CheckpointException(file, "direction must be F32 [hidden], got " + direction);
             if (rows.dtype() != DType.I32 || rows.rank() != 2 || rows.dim(1) != 2) throw new CheckpointException(file, "rows must be I32 [K, 2], got " + rows);
             int k = parseInt(file, meta, "k");
+            if (k < 1) throw new CheckpointException(file, "metadata says K = " + k + "; a patch edits at least one row");
             if (rows.dim(0) != k) throw new CheckpointException(file, "metadata says K = " + k + " but rows holds " + rows.dim(0));
             int[][] pairs = new int[k][2];
             for (int i = 0; i < k; i++) {
@@ -83,7 +87,13 @@ public final class PatchFile {
                         parseInt(file, meta, "intermediate_size"), parseInt(file, meta, "vocab_size"),
                         required(file, meta, "gate_dtype"), required(file, meta, "gate_sha256"));
                 float alpha = Float.parseFloat(required(file, meta, "alpha"));
-                return new Patch(direction.toFloatArray(), alpha, pairs, parseInt(file, meta, "probe_layer"), id);
+                Patch patch = new Patch(direction.toFloatArray(), alpha, pairs, parseInt(file, meta, "probe_layer"), id);
+                String recorded = required(file, meta, CONTENT_HASH);
+                if (!recorded.equalsIgnoreCase(patch.contentSha256())) {
+                    throw new CheckpointException(file, "patch content (direction, rows, alpha) does not match its " + CONTENT_HASH
+                            + "; the file was corrupted or edited");
+                }
+                return patch;
             } catch (IllegalArgumentException e) {
                 throw new CheckpointException(file, "invalid patch: " + e.getMessage());
             }

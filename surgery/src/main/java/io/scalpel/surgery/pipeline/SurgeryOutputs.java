@@ -31,15 +31,17 @@ public final class SurgeryOutputs {
         StagedDirectory.requireAbsent(out);
     }
 
-    public static SurgeryReport.Written write(Path out, SurgeryPipeline.Result r) {
+    /** @param dataProblems training-data checks overridden with --force, shown as warnings */
+    public static SurgeryReport.Written write(Path out, SurgeryPipeline.Result r, List<String> dataProblems) {
         SurgeryReport.Written[] written = new SurgeryReport.Written[1];
         StagedDirectory.publish(out, dir -> {
             PatchFile.write(dir.resolve(PATCH), r.patch());
             r.probe().save(dir.resolve(PROBE), SafetensorsWriter.WriteMode.CREATE_NEW);
-            written[0] = SurgeryReport.write(dir, r.evaluation());
+            written[0] = SurgeryReport.write(dir, r.evaluation(), dataProblems);
             Files.writeString(dir.resolve(SurgeryReport.MARKDOWN), details(r), StandardCharsets.UTF_8, StandardOpenOption.APPEND);
         });
-        return new SurgeryReport.Written(out.resolve(SurgeryReport.MARKDOWN), out.resolve(SurgeryReport.PLOT), written[0].verdict());
+        return new SurgeryReport.Written(out.resolve(SurgeryReport.MARKDOWN), out.resolve(SurgeryReport.PLOT), written[0].verdict(),
+                written[0].warnings());
     }
 
     /** The sections the generic report lacks: every score of every condition, the selection, sample text. */
@@ -78,13 +80,16 @@ public final class SurgeryOutputs {
         List<SurgeryEvaluator.Condition> conds = r.outcome().conditions();
         int shown = Math.min(3, conds.getFirst().texts().size());
         for (int i = 0; i < shown; i++) {
+            s.append("**Prompt:** ").append(oneLine(r.outcome().prompts().get(i))).append("\n\n");
             for (var cond : conds.subList(0, Math.min(3, conds.size()))) {
-                s.append("- **").append(cond.name()).append("**: ").append(cond.texts().get(i).replace('\n', ' ').strip()).append('\n');
+                s.append("- **").append(cond.name()).append("**: ").append(oneLine(cond.texts().get(i))).append('\n');
             }
             s.append('\n');
         }
         return s.toString();
     }
+
+    private static String oneLine(String t) { return t.replace('\n', ' ').strip(); }
 
     private static String fmtShift(SampleStatistics.Shift sh) {
         return String.format("%+.4f ± %.4f", sh.delta(), sh.standardError());

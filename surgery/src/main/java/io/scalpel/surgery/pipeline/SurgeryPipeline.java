@@ -5,6 +5,7 @@ import io.scalpel.model.LayerWeights;
 import io.scalpel.model.Transformer;
 import io.scalpel.surgery.activations.ActivationCache;
 import io.scalpel.surgery.activations.ActivationCollector;
+import io.scalpel.surgery.chat.PromptEncoder;
 import io.scalpel.surgery.data.LabelledText;
 import io.scalpel.surgery.data.TrainValidationSplit;
 import io.scalpel.surgery.edit.GateCosines;
@@ -48,13 +49,15 @@ public final class SurgeryPipeline {
      * @param secondLayer  index of the second, independent probe used to score (-1 = L/2)
      * @param topK         rows to edit (null = the paper's share of all gate rows)
      * @param maxPerClass  texts per class at most (seeded sample), 0 = all
+     * @param primaryScore the scorer the verdict, the plots and the search's pick use, by name or the start of
+     *                     its name ("probe", "second probe", "lexicon", "refusal", "judge"); null = the edit probe
      */
     public record Options(int layer, int secondLayer, int maxTokens, ProbeSolver solver, AdamProbeTrainer.Settings adam,
                           double validationShare, long seed, Integer topK, float alpha, int newTokens, int randomControls,
-                          int maxPerClass, ActivationCache cache, boolean progress, int klPositions) {
-        public Options withSampling(int maxPerClass, int klPositions) {
+                          int maxPerClass, ActivationCache cache, boolean progress, int klPositions, String primaryScore) {
+        public Options withEvaluation(int maxPerClass, int klPositions, String primaryScore) {
             return new Options(layer, secondLayer, maxTokens, solver, adam, validationShare, seed, topK, alpha, newTokens,
-                    randomControls, maxPerClass, cache, progress, klPositions);
+                    randomControls, maxPerClass, cache, progress, klPositions, primaryScore);
         }
     }
 
@@ -68,11 +71,19 @@ public final class SurgeryPipeline {
     private final PrintStream log;
     private final Map<String, LabelledVectors> pooled = new java.util.HashMap<>();
 
+    private final PromptEncoder prompts;
+
     public SurgeryPipeline(Checkpoint checkpoint, Transformer model, Tokenizer tokenizer, PrintStream log) {
+        this(checkpoint, model, tokenizer, log, new PromptEncoder.Plain(tokenizer));
+    }
+
+    /** @param prompts how labelled texts and evaluation prompts become token ids (plain, or wrapped in the chat template) */
+    public SurgeryPipeline(Checkpoint checkpoint, Transformer model, Tokenizer tokenizer, PrintStream log, PromptEncoder prompts) {
         this.checkpoint = checkpoint;
         this.model = model;
         this.tokenizer = tokenizer;
         this.log = log;
+        this.prompts = prompts;
     }
 
     public static ModelIdentity identity(Checkpoint ck) {
@@ -106,6 +117,7 @@ public final class SurgeryPipeline {
 
     /** Trains the probes for one edit layer; activations of each (split, index) are collected once per pipeline. */
     public TrainedProbes trainProbes(TrainValidationSplit<LabelledText> split, int layer, int secondLayer, Options o) {
+        collectActivations(split, new int[]{layer, secondLayer}, o);
         ModelIdentity identity = identity(checkpoint);
         Probe probe = trainProbe(split, layer, o, o.solver(), identity);
         Probe other = trainProbe(split, layer, o, o.solver() == ProbeSolver.ADAM ? ProbeSolver.LOGISTIC_REGRESSION : ProbeSolver.ADAM, identity);
@@ -125,9 +137,24 @@ public final class SurgeryPipeline {
         return scorers;
     }
 
+    /** All scorers in report order, the primary one first (the verdict and the search read the first). */
+    public static Map<String, ContinuationScorer> ordered(Map<String, ContinuationScorer> probes, Map<String, ContinuationScorer> extra,
+                                                          String primary) {
+        Map<String, ContinuationScorer> all = new LinkedHashMap<>(probes);
+        all.putAll(extra);
+        if (primary == null) return all;
+        String key = all.keySet().stream().filter(k -> k.startsWith(primary)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("--primary-score " + primary + " names no scorer of this run; scorers: "
+                        + String.join(", ", all.keySet())));
+        Map<String, ContinuationScorer> out = new LinkedHashMap<>();
+        out.put(key, all.get(key));
+        all.forEach(out::putIfAbsent);
+        return out;
+    }
+
     public SurgeryEvaluator evaluator(Surgeon surgeon, int[] perplexityTokens, Options o) {
         return new SurgeryEvaluator(model, tokenizer, surgeon, new SurgeryEvaluator.Settings(
-                o.newTokens(), o.randomControls(), o.seed(), o.maxTokens(), perplexityTokens, 128, 16, o.klPositions()));
+                o.newTokens(), o.randomControls(), o.seed(), o.maxTokens(), perplexityTokens, 128, 16, o.klPositions()), prompts);
     }
 
     /**
@@ -151,8 +178,7 @@ public final class SurgeryPipeline {
                 Arrays.toString(selection.perLayerCount()));
         Patch patch = new Patch(v, o.alpha(), selection.rows(), layer, identity);
 
-        Map<String, ContinuationScorer> scorers = probeScorers(probes, o);
-        scorers.putAll(extraScorers);
+        Map<String, ContinuationScorer> scorers = ordered(probeScorers(probes, o), extraScorers, o.primaryScore());
         SurgeryEvaluator evaluator = evaluator(new Surgeon(model), perplexityTokens, o);
         log.printf("scalpel: evaluating %d prompts × (base, edit, %d random controls)%n", prompts.size(), o.randomControls());
         SurgeryEvaluator.Outcome outcome = evaluator.run(prompts, klPrompts, selection.rows(), v, o.alpha(), scorers);
@@ -177,12 +203,40 @@ public final class SurgeryPipeline {
     }
 
     private LabelledVectors vectors(List<LabelledText> texts, int index, Options o, ModelIdentity id) {
-        List<int[]> ids = texts.stream().map(t -> truncate(tokenizer.encode(t.text(), true), o.maxTokens())).toList();
-        ActivationCollector collector = new ActivationCollector(model, index, o.maxTokens());
-        String key = ActivationCache.key(id.gateSha256() + "|" + model.config(), index, o.maxTokens(), ids);
-        float[][] pooled = o.cache() == null ? collector.collect(ids, o.progress())
-                : o.cache().getOrCompute(key, model.config().dim(), () -> collector.collect(ids, o.progress()));
-        return new LabelledVectors(pooled, texts.stream().mapToInt(LabelledText::label).toArray());
+        return vectors(texts, new int[]{index}, o, id).get(index);
+    }
+
+    /**
+     * Pooled vectors of {@code texts} at every index, from one forward pass per text for all the indices
+     * the cache does not already hold (the pass runs at most once, when the first missing index asks for it).
+     */
+    private Map<Integer, LabelledVectors> vectors(List<LabelledText> texts, int[] indices, Options o, ModelIdentity id) {
+        List<int[]> ids = texts.stream().map(t -> truncate(prompts.encode(t.text()), o.maxTokens())).toList();
+        int[] labels = texts.stream().mapToInt(LabelledText::label).toArray();
+        float[][][][] pass = new float[1][][][];
+        java.util.function.IntFunction<float[][]> collected = j -> {
+            if (pass[0] == null) pass[0] = new ActivationCollector(model, indices, o.maxTokens()).collectAll(ids, o.progress());
+            return pass[0][j];
+        };
+        Map<Integer, LabelledVectors> out = new LinkedHashMap<>();
+        for (int j = 0; j < indices.length; j++) {
+            int jj = j;
+            String key = ActivationCache.key(id.gateSha256() + "|" + model.config(), indices[j], o.maxTokens(), ids);
+            float[][] vectors = o.cache() == null ? collected.apply(j)
+                    : o.cache().getOrCompute(key, model.config().dim(), () -> collected.apply(jj));
+            out.put(indices[j], new LabelledVectors(vectors, labels));
+        }
+        return out;
+    }
+
+    /** Collects the activations of every listed index in one pass over the texts (those not collected yet). */
+    public void collectActivations(TrainValidationSplit<LabelledText> split, int[] indices, Options o) {
+        ModelIdentity id = identity(checkpoint);
+        for (var part : List.of(java.util.Map.entry("train", split.train()), java.util.Map.entry("validation", split.validation()))) {
+            int[] missing = java.util.Arrays.stream(indices).distinct().filter(i -> !pooled.containsKey(part.getKey() + "|" + i)).toArray();
+            if (missing.length == 0) continue;
+            vectors(part.getValue(), missing, o, id).forEach((index, v) -> pooled.put(part.getKey() + "|" + index, v));
+        }
     }
 
     private static int[] truncate(int[] ids, int max) {

@@ -91,7 +91,7 @@ public final class AdamProbeTrainer implements ProbeTrainer {
                 rounded.accuracy(train), rounded.accuracy(validation),
                 VectorStatistics.norm(w[1]), VectorStatistics.distance(w[1], initDirection),
                 VectorStatistics.cosine(w[1], initDirection),
-                n, validation.size(), true, step, settings.toString()));
+                n, validation.size(), false, step, settings.toString())); // a fixed budget: nothing tested convergence
     }
 
     /** PyTorch's Adam for one parameter: moment updates, bias correction, then the step. */

@@ -110,6 +110,14 @@ public record Probe(float[][] weight, float[] bias, int layer, ProbeMetadata met
             }
             int d = w.cols();
             float[] flat = w.toFloatArray();
+            float[] bias = b.toFloatArray();
+            for (int i = 0; i < flat.length; i++) {
+                if (!Float.isFinite(flat[i])) throw new CheckpointException(file, "probe weight[" + i / d + "][" + i % d + "] is " + flat[i] + ", not a finite number");
+            }
+            for (int i = 0; i < 2; i++) {
+                if (!Float.isFinite(bias[i])) throw new CheckpointException(file, "probe bias[" + i + "] is " + bias[i] + ", not a finite number");
+            }
+            int layer = parseLayer(file, required(file, meta, "layer"));
             float[][] weight = {java.util.Arrays.copyOfRange(flat, 0, d), java.util.Arrays.copyOfRange(flat, d, 2 * d)};
             try {
                 ProbeMetadata m = new ProbeMetadata(
@@ -124,10 +132,20 @@ public record Probe(float[][] weight, float[] bias, int layer, ProbeMetadata met
                         Boolean.parseBoolean(required(file, meta, "converged")),
                         Integer.parseInt(required(file, meta, "iterations")),
                         meta.getOrDefault("settings", ""));
-                return new Probe(weight, b.toFloatArray(), Integer.parseInt(required(file, meta, "layer")), m);
+                return new Probe(weight, bias, layer, m);
             } catch (IllegalArgumentException e) {
                 throw new CheckpointException(file, "bad probe metadata: " + e.getMessage());
             }
+        }
+    }
+
+    private static int parseLayer(Path file, String v) {
+        try {
+            int layer = Integer.parseInt(v);
+            if (layer < 0) throw new CheckpointException(file, "probe metadata layer is " + layer + "; hidden-state indices start at 0");
+            return layer;
+        } catch (NumberFormatException e) {
+            throw new CheckpointException(file, "probe metadata layer is not an integer: " + v);
         }
     }
 

@@ -7,7 +7,8 @@ package io.scalpel.surgery.probe;
  *                         initialisation (logistic regression starts from zero)
  * @param initCosine       cos(v, v_init): near 1 means the "direction" is still mostly the random
  *                         initialisation (the paper's Adam settings underfit on small sets); NaN as above
- * @param converged        whether the solver met its convergence test (Adam: always true, it runs a fixed budget)
+ * @param converged        whether the solver met its convergence test (Adam: always false — it runs a fixed
+ *                         budget and tests nothing, so it is never reported as converged)
  * @param iterations       Adam steps, or Newton iterations
  * @param settings         the solver's hyper-parameters, human-readable
  */

@@ -13,11 +13,17 @@ import java.util.Objects;
  * @param changedTokenShare share of generated tokens that differ from the base model's; NaN for the base itself
  * @param klToBase          mean KL(base ‖ this condition) of next-token distributions in nats (see
  *                          {@code NextTokenKl}); 0 for the base itself; NaN when not measured
+ * @param storageError      ‖stored − (w + α·v)‖ / ‖α·v‖ of the edited rows (see {@code Edit}); NaN for the base
  */
-public record ConditionScores(String name, double[] behaviourScores, double perplexity, double changedTokenShare, double klToBase) {
+public record ConditionScores(String name, double[] behaviourScores, double perplexity, double changedTokenShare, double klToBase,
+                              double storageError) {
     public ConditionScores {
         Objects.requireNonNull(name, "name");
         behaviourScores = behaviourScores.clone();
+    }
+
+    public ConditionScores(String name, double[] behaviourScores, double perplexity, double changedTokenShare, double klToBase) {
+        this(name, behaviourScores, perplexity, changedTokenShare, klToBase, Double.NaN);
     }
 
     @Override public double[] behaviourScores() { return behaviourScores.clone(); }

@@ -1,13 +1,9 @@
 package io.scalpel.surgery.report;
 
-import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Draws the behaviour-score distributions as overlaid histograms: left, base vs probe-direction edit;
@@ -34,6 +30,10 @@ public final class ScoreHistogramPlot {
         for (double[] xs : List.of(base, edited, pooledRandom)) for (double x : xs) if (Double.isFinite(x)) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
         if (!(lo <= hi)) { lo = 0; hi = 1; }
         if (lo == hi) { lo -= 0.5; hi += 0.5; }
+        // Bins span the nice tick range, so bin edges and tick labels line up.
+        NiceTicks xTicks = NiceTicks.of(lo, hi, 5);
+        lo = xTicks.min();
+        hi = xTicks.max();
 
         int[] hBase = histogram(base, lo, hi), hEdited = histogram(edited, lo, hi), hRandom = histogram(pooledRandom, lo, hi);
         // Pooled controls hold several samples per prompt; scale them to the base's count so heights compare.
@@ -44,15 +44,12 @@ public final class ScoreHistogramPlot {
         BufferedImage img = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         try {
-            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, WIDTH, HEIGHT);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+            PlotAxes.prepare(g, WIDTH, HEIGHT);
             int panelW = WIDTH / 2;
-            drawPanel(g, 0, panelW, "probe-direction edit (K=" + r.k() + ", α=" + r.alpha() + ")", lo, hi, yMax,
+            NiceTicks yTicks = NiceTicks.of(0, yMax, 5);
+            drawPanel(g, 0, panelW, "probe-direction edit (K=" + r.k() + ", α=" + r.alpha() + ")", xTicks, yTicks,
                     List.of(new Series("base", hBase, 1, BASE), new Series(r.edited().name(), hEdited, 1, EDITED)));
-            drawPanel(g, panelW, panelW, "random-direction controls (" + randoms.size() + ", pooled)", lo, hi, yMax,
+            drawPanel(g, panelW, panelW, "random-direction controls (" + randoms.size() + ", pooled)", xTicks, yTicks,
                     randoms.isEmpty() ? List.of(new Series("base", hBase, 1, BASE))
                             : List.of(new Series("base", hBase, 1, BASE), new Series("random", hRandom, randomScale, RANDOM)));
         } finally {
@@ -73,35 +70,20 @@ public final class ScoreHistogramPlot {
         return h;
     }
 
-    private static void drawPanel(Graphics2D g, int x0, int w, String title, double lo, double hi, double yMax, List<Series> series) {
-        int left = x0 + 60, right = x0 + w - 20, top = 40, bottom = HEIGHT - 60;
-        int plotW = right - left, plotH = bottom - top;
+    private static void drawPanel(Graphics2D g, int x0, int w, String title, NiceTicks xTicks, NiceTicks yTicks, List<Series> series) {
+        PlotAxes axes = new PlotAxes(x0 + 70, x0 + w - 20, 40, HEIGHT - 60, xTicks, yTicks);
         g.setColor(Color.BLACK);
-        g.drawString(title, left, top - 15);
-        double binW = (double) plotW / BINS;
+        g.drawString(title, axes.left(), axes.top() - 15);
+        double binW = (double) axes.width() / BINS;
         for (Series s : series) {
             g.setColor(s.color());
             for (int i = 0; i < BINS; i++) {
-                int barH = (int) Math.round(s.counts()[i] * s.scale() / yMax * plotH);
-                g.fillRect(left + (int) Math.round(i * binW), bottom - barH, (int) Math.ceil(binW) - 1, barH);
+                int barH = axes.bottom() - axes.py(s.counts()[i] * s.scale());
+                g.fillRect(axes.left() + (int) Math.round(i * binW), axes.bottom() - barH, (int) Math.ceil(binW) - 1, barH);
             }
         }
-        g.setColor(Color.BLACK);
-        g.setStroke(new BasicStroke(1f));
-        g.drawLine(left, bottom, right, bottom);
-        g.drawLine(left, top, left, bottom);
-        for (int t = 0; t <= 4; t++) {
-            int px = left + plotW * t / 4;
-            g.drawLine(px, bottom, px, bottom + 4);
-            String label = String.format(Locale.ROOT, "%.3g", lo + (hi - lo) * t / 4);
-            g.drawString(label, px - g.getFontMetrics().stringWidth(label) / 2, bottom + 18);
-            int py = bottom - plotH * t / 4;
-            g.drawLine(left - 4, py, left, py);
-            String count = String.format(Locale.ROOT, "%.0f", yMax * t / 4);
-            g.drawString(count, left - 8 - g.getFontMetrics().stringWidth(count), py + 5);
-        }
-        g.drawString("behaviour score", left + plotW / 2 - 45, bottom + 38);
-        int ly = top + 5;
+        axes.draw(g, "behaviour score", "prompts");
+        int ly = axes.top() + 5, right = axes.right();
         for (Series s : series) {
             g.setColor(s.color());
             g.fillRect(right - 150, ly, 14, 14);

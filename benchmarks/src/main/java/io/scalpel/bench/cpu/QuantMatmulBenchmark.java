@@ -1,0 +1,91 @@
+package io.scalpel.bench.cpu;
+
+import io.scalpel.backend.Buffer;
+import io.scalpel.backend.Weight;
+import io.scalpel.backend.cpu.CpuBackend;
+import io.scalpel.tensor.DType;
+import io.scalpel.tensor.Tensor;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code CpuBackend.matmul} on GGUF-quantized weights kept as stored (Q8_0, Q4_0, Q4_K, Q6_K): matrix-vector
+ * (rows = 1, decode: blocks decoded in registers) and matrix-matrix (rows = 64: each 4-row tile decoded
+ * once, then the fp32 tile kernel). The bytes/s counter counts the quantized bytes, so it is the
+ * bandwidth a decode step gets; compare with {@link MatmulBenchmark}'s F32/F16 rows of the same shape.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+public class QuantMatmulBenchmark {
+    /** N×K of W: 110M's wq (768×768), w1 (2048×768), w2 (768×2048), classifier (32000×768). */
+    @Param({"768x768", "2048x768", "768x2048", "32000x768"})
+    public String shape;
+
+    @Param({"Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    public DType dtype;
+
+    @Param({"1", "64"})
+    public int rows;
+
+    private CpuBackend backend;
+    private Arena arena;
+    private Weight weight;
+    private Buffer x, out;
+    private long bytes;
+    private int n, k;
+
+    @Setup
+    public void setUp() {
+        String[] nk = shape.split("x");
+        n = Integer.parseInt(nk[0]);
+        k = Integer.parseInt(nk[1]);
+        arena = Arena.ofShared();
+        bytes = dtype.byteSize((long) n * k);
+        MemorySegment data = arena.allocate(bytes, 64);
+        SplittableRandom random = new SplittableRandom(1);
+        float[] row = new float[k];
+        for (int r = 0; r < n; r++) {
+            for (int i = 0; i < k; i++) row[i] = (float) (random.nextGaussian() * 0.02);
+            dtype.codec().encodeRow(row, 0, k, data, r * dtype.rowBytes(k));
+        }
+        backend = new CpuBackend();
+        weight = backend.upload(new Tensor("w", dtype, new long[]{n, k}, data));
+        x = backend.allocate((long) rows * k);
+        float[] xs = new float[rows * k];
+        for (int i = 0; i < xs.length; i++) xs[i] = (float) random.nextGaussian();
+        backend.write(x, xs);
+        out = backend.allocate((long) rows * n);
+    }
+
+    @Benchmark
+    public void matmul(ByteCounters counters) {
+        backend.matmul(out, x, weight, rows);
+        counters.bytes += bytes;
+        counters.flops += 2L * rows * n * k;
+    }
+
+    @TearDown
+    public void tearDown() {
+        backend.close();
+        arena.close();
+    }
+}
