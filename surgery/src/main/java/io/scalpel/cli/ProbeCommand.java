@@ -26,27 +26,30 @@ import java.util.concurrent.Callable;
 public final class ProbeCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
     @Mixin SurgeryDataOptions data;
-    @Mixin EditOptions edit;
-    @Mixin SurgeryOptions surgery;
+    @Mixin ProbeTrainingOptions training;
+    @Option(names = "--layer", defaultValue = "-1", description = "Hidden-state index the probe reads: 0 = embeddings … L = after the final norm (default -1 = L, as the paper).")
+    int layer = -1;
     @Mixin ChatOptions chat;
     @Option(names = "--out", required = true, description = "Probe file to write (must not exist).") Path out;
 
     @Override public Integer call() {
         if (Files.exists(out)) throw new UserInputException(out + ": exists; choose a new file (nothing was written)");
-        var o = surgery.toOptions(System.console() != null, edit);
+        training.check();
+        if (layer < -1) throw new UserInputException("--layer must be -1 (the final norm) or a hidden-state index >= 0, got " + layer);
         chat.check();
         List<LabelledText> texts = data.read();
         try (LoadedModel m = LoadedModel.open(model, System.err)) {
-            edit.checkAgainst(m.transformer().config());
+            int layers = m.transformer().config().layers();
+            if (layer > layers) throw new UserInputException("--layer " + layer + " is outside [0, " + layers + "] for this model");
             Tokenizer tok = Tokenizers.checked(Tokenizers.forModel(model), m.transformer().config().vocabSize(), model.model);
-            int index = o.layer() < 0 ? m.transformer().config().layers() : o.layer();
-            var sample = io.scalpel.surgery.pipeline.SurgeryPipeline.balance(texts, data.maxPerClass, o.seed());
-            var split = TrainValidationSplit.of(sample, o.validationShare(), o.seed());
-            ActivationCollector collector = new ActivationCollector(m.transformer(), index, o.maxTokens());
+            int index = layer < 0 ? layers : layer;
+            var sample = io.scalpel.surgery.pipeline.SurgeryPipeline.balance(texts, data.maxPerClass, training.seed);
+            var split = TrainValidationSplit.of(sample, training.validationShare, training.seed);
+            ActivationCollector collector = new ActivationCollector(m.transformer(), index, training.maxTokens);
             PromptEncoder encoder = chat.encoder(model, tok);
             LabelledVectors train = vectors(collector, encoder, split.train()), val = vectors(collector, encoder, split.validation());
-            Probe probe = switch (o.solver()) {
-                case ADAM -> new AdamProbeTrainer(o.adam()).train(train, val, index);
+            Probe probe = switch (training.solverChoice()) {
+                case ADAM -> new AdamProbeTrainer(training.adam()).train(train, val, index);
                 case LOGISTIC_REGRESSION -> new LogisticRegressionProbeTrainer().train(train, val, index);
             };
             ProbeMetadata p = probe.metadata();

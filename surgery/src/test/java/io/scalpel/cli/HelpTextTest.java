@@ -41,4 +41,16 @@ class HelpTextTest {
         }
         assertTrue(problems.isEmpty(), String.join("\n", problems));
     }
+
+    /** probe trains a probe and nothing else: the edit's and the evaluation's options are not offered (issue #11). */
+    @Test void probeListsOnlyWhatItUses() {
+        CommandLine probe = new CommandLine(new ScalpelCommand()).getSubcommands().get("probe");
+        List<String> offered = probe.getCommandSpec().options().stream().map(OptionSpec::longestName).toList();
+        for (String ignored : List.of("--alpha", "--top-k", "--second-layer", "--new-tokens", "--controls", "--cache", "--no-cache")) {
+            assertTrue(!offered.contains(ignored), "probe offers " + ignored + ", which it ignores");
+        }
+        for (String used : List.of("--layer", "--solver", "--epochs", "--lr", "--batch", "--validation-share", "--seed", "--max-tokens")) {
+            assertTrue(offered.contains(used), "probe lacks " + used);
+        }
+    }
 }

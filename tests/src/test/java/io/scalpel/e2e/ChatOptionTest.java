@@ -43,7 +43,7 @@ class ChatOptionTest {
         Path probe = tmp.resolve("probe.safetensors");
         Cli r = Cli.run("probe", "--model", SharedData.require("models/stories260K/stories260K.bin").toString(), "--tokenizer", tok.toString(),
                 "--chat", "--data", SharedData.require("data/sst2/dev.tsv").toString(), "--text-column", "content", "--avoid-value", "0",
-                "--max-per-class", "20", "--max-tokens", "24", "--no-cache", "--out", probe.toString());
+                "--max-per-class", "20", "--max-tokens", "24", "--out", probe.toString());
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(Files.size(probe) > 0);
     }

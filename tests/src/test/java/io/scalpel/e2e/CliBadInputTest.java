@@ -91,7 +91,7 @@ class CliBadInputTest {
     @Test void topKLargerThanTheNumberOfRows() throws IOException {
         Path probe = tmp.resolve("probe.safetensors");
         Path a = lines("a.txt", "you are awful", "this is bad", "I hate it"), b = lines("b.txt", "thank you", "lovely day", "kind words");
-        Cli p = Cli.run("probe", "--model", stories(), "--avoid", a.toString(), "--keep", b.toString(), "--no-cache", "--force", "--out", probe.toString());
+        Cli p = Cli.run("probe", "--model", stories(), "--avoid", a.toString(), "--keep", b.toString(), "--force", "--out", probe.toString());
         assertEquals(0, p.exitCode(), p.err());
         Path patch = tmp.resolve("patch.safetensors");
         assertRefused(Cli.run("select", "--model", stories(), "--probe", probe.toString(), "--top-k", "100000", "--out", patch.toString()), "100000");
@@ -103,7 +103,7 @@ class CliBadInputTest {
         byte[] before = Files.readAllBytes(model);
         Path probe = tmp.resolve("probe.safetensors");
         Path a = lines("a.txt", "you are awful", "this is bad"), b = lines("b.txt", "thank you", "lovely day");
-        assertEquals(0, Cli.run("probe", "--model", model.toString(), "--avoid", a.toString(), "--keep", b.toString(), "--no-cache",
+        assertEquals(0, Cli.run("probe", "--model", model.toString(), "--avoid", a.toString(), "--keep", b.toString(),
                 "--force", "--out", probe.toString()).exitCode());
         Path patch = tmp.resolve("patch.safetensors");
         assertEquals(0, Cli.run("select", "--model", model.toString(), "--probe", probe.toString(), "--top-k", "10", "--out", patch.toString()).exitCode());

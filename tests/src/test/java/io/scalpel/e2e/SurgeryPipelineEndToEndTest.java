@@ -93,7 +93,7 @@ class SurgeryPipelineEndToEndTest {
         Path probe = tmp.resolve("probe.safetensors"), patch = tmp.resolve("patch.safetensors"), report = tmp.resolve("eval");
         Cli p = Cli.run("probe", "--model", model, "--avoid", prompts.resolve("hate_jewish_1k.txt").toString(),
                 "--keep", prompts.resolve("neutral_jewish_1k.txt").toString(), "--max-per-class", "100", "--max-tokens", "32",
-                "--solver", "logistic-regression", "--no-cache", "--out", probe.toString());
+                "--solver", "logistic-regression", "--out", probe.toString());
         assertEquals(0, p.exitCode(), p.err());
         assertTrue(p.out().contains("validation"), p.out());
         Cli s = Cli.run("select", "--model", model, "--probe", probe.toString(), "--top-k", "40", "--out", patch.toString());
