@@ -132,6 +132,25 @@ class GgufExportRoundTripTest {
         }
     }
 
+    /** safetensors has no block types: a quantized model exports to HF as exactly the values the engine decodes. */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"q8_0", "q4_k"})
+    void quantizedModelExportsToHfAsItsDecodedValues(String dtype) throws IOException {
+        var spec = io.scalpel.synth.SyntheticCheckpoint.Spec.parse("dim=256,hidden=512,layers=2,heads=4,kv=2,vocab=300,seq=64", dtype, "gguf", 5);
+        Path source = io.scalpel.synth.SyntheticCheckpoint.write(spec, tmp.resolve(spec.fileName()), 2);
+        Path exported = tmp.resolve("hf-" + dtype);
+        try (CpuBackend b = new CpuBackend(2); Checkpoint ck = Checkpoint.open(source); Transformer m = new Transformer(ck.config(), ck.weights(), b)) {
+            HuggingFaceExporter.export(ck, m, null, exported);
+        }
+        try (Checkpoint src = Checkpoint.open(source); Checkpoint back = Checkpoint.open(exported)) {
+            LayerWeights a = src.weights().layers().getFirst(), e = back.weights().layers().getFirst();
+            assertEquals(io.scalpel.tensor.DType.F32, e.gate().dtype());
+            assertArrayEquals(a.gate().toFloatArray(), e.gate().toFloatArray(), dtype + ": gate_proj");
+            assertArrayEquals(a.down().toFloatArray(), e.down().toFloatArray(), dtype + ": down_proj");
+            assertArrayEquals(src.weights().embedding().toFloatArray(), back.weights().embedding().toFloatArray(), dtype + ": embedding");
+        }
+    }
+
     @Test void aWrongExtensionStillLoadsAndTheCommandSaysWhatItRecognised() throws IOException {
         Path renamed = tmp.resolve("stories260K.safetensors");
         Files.copy(SharedData.require("models/stories260K/stories260K.gguf"), renamed);

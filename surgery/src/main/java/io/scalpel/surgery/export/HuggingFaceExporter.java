@@ -126,7 +126,8 @@ public final class HuggingFaceExporter {
             w.add(name, t);
             return;
         }
-        w.addFloats(name, DType.F32, t.shape(), t.toFloatArray());
+        // Decoded when the writer reaches it, so a 7B export never holds more than one widened tensor.
+        w.add(name, DType.F32, t.shape(), out -> ResidentTensors.writeFloats(t.toFloatArray(), out));
     }
 
     /** A projection as the backend holds it now; quantized ones as their decoded F32 values, like {@link #add}. */

@@ -46,10 +46,20 @@ final class ResidentTensors {
 
     /** The projection's current values widened to fp32, written little-endian (for formats without its block type). */
     static SafetensorsWriter.TensorBytes decodedF32(Transformer model, int layer, LoraTarget target, Tensor original) {
-        return out -> {
-            float[] values = current(model, layer, target, original).toFloatArray();
-            write(MemorySegment.ofArray(values), out);
-        };
+        return out -> writeFloats(current(model, layer, target, original).toFloatArray(), out);
+    }
+
+    /** fp32 values as little-endian bytes, whatever the platform's order. */
+    static void writeFloats(float[] values, java.nio.channels.WritableByteChannel out) throws java.io.IOException {
+        ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < values.length; ) {
+            buf.clear();
+            int n = Math.min(buf.capacity() / Float.BYTES, values.length - i);
+            buf.asFloatBuffer().put(values, i, n);
+            buf.limit(n * Float.BYTES);
+            while (buf.hasRemaining()) out.write(buf);
+            i += n;
+        }
     }
 
     private static void write(MemorySegment data, java.nio.channels.WritableByteChannel out) throws java.io.IOException {
