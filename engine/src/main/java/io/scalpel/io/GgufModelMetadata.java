@@ -37,14 +37,18 @@ public final class GgufModelMetadata {
         w.putUint32(arch + ".vocab_size", c.vocabSize());
     }
 
-    /** llama.cpp's file type for tensors mostly of this ggml type, or -1 where it has none. */
+    /**
+     * llama.cpp's file type for a file whose matrices are of this ggml type, or -1 where it has none. An all-Q4_K
+     * file is MOSTLY_Q4_K_S (14); _M (15) mixes in Q6_K, which one type cannot say. The field is informational:
+     * llama.cpp loads tensors by their own types.
+     */
     public static int fileType(GgmlType t) {
         return switch (t) {
             case F32 -> 0;
             case F16 -> 1;
             case Q4_0 -> 2;
             case Q8_0 -> 7;
-            case Q4_K -> 15; // MOSTLY_Q4_K_M
+            case Q4_K -> 14; // MOSTLY_Q4_K_S
             case Q6_K -> 18;
             case BF16 -> 32;
             default -> -1;

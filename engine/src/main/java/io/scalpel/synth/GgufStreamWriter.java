@@ -28,10 +28,8 @@ final class GgufStreamWriter {
                       Function<PlannedTensor, DType> storedType, TensorStreamer streamer) throws IOException {
         if (dtype == DType.I32) throw new IllegalArgumentException("synthetic weights are float");
         GgmlType type = GgmlType.of(dtype);
-        // Every matrix of a quantized synth is of that type, so Q4_K is llama.cpp's MOSTLY_Q4_K_S (14), not _M.
-        int fileType = dtype == DType.Q4_K ? 14 : GgufModelMetadata.fileType(type);
         GgufWriter w = new GgufWriter(ALIGNMENT);
-        GgufModelMetadata.put(w, c, name, fileType);
+        GgufModelMetadata.put(w, c, name, GgufModelMetadata.fileType(type));
         for (PlannedTensor t : plan) {
             DType stored = storedType.apply(t);
             GgmlType storedGgml = GgmlType.of(stored);
