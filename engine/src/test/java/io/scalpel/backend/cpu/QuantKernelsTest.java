@@ -134,17 +134,18 @@ class QuantKernelsTest {
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q6_K"})
     void decodeBitsDoNotDependOnNeighbouringRowsThreadsOrCompilation(DType dtype) {
+        int k = 512; // ~10⁶ block iterations over the warm-up calls: the kernels are C2-compiled by the end
         try (Arena arena = Arena.ofShared(); WorkerPool three = new WorkerPool(3, 0); WorkerPool one = new WorkerPool(1, 0)) {
-            Quantized q = quantized(dtype, N, K, 6, arena);
-            float[] x = gaussian(K, 7);
+            Quantized q = quantized(dtype, N, k, 6, arena);
+            float[] x = gaussian(k, 7);
             float[] first = new float[N];
-            new Matmul(one).run(q.bytes(), dtype, N, K, x, 0, 1, first, 0); // the first call: interpreted, at least in part
+            new Matmul(one).run(q.bytes(), dtype, N, k, x, 0, 1, first, 0); // the first call: interpreted, at least in part
             Matmul matmul = new Matmul(three);
             float[] warm = new float[N];
-            for (int it = 0; it < 400; it++) matmul.run(q.bytes(), dtype, N, K, x, 0, 1, warm, 0);
-            long rb = dtype.rowBytes(K);
+            for (int it = 0; it < 300; it++) matmul.run(q.bytes(), dtype, N, k, x, 0, 1, warm, 0);
+            long rb = dtype.rowBytes(k);
             float[] shifted = new float[N - 1]; // row j of W is row j − 1 here, in another 4-row pass
-            matmul.run(q.bytes().asSlice(rb), dtype, N - 1, K, x, 0, 1, shifted, 0);
+            matmul.run(q.bytes().asSlice(rb), dtype, N - 1, k, x, 0, 1, shifted, 0);
             for (int j = 0; j < N; j++) {
                 assertEquals(Float.floatToRawIntBits(first[j]), Float.floatToRawIntBits(warm[j]), dtype + " row " + j + ": first call vs compiled, 3 threads");
                 if (j > 0) assertEquals(Float.floatToRawIntBits(warm[j]), Float.floatToRawIntBits(shifted[j - 1]), dtype + " row " + j + " in another 4-row pass");
