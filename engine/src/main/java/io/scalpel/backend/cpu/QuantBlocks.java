@@ -15,8 +15,9 @@ import java.lang.foreign.ValueLayout;
  * floats the reference codecs in {@code io.scalpel.quant} give: the same fp32 operations in the same
  * order ({@code d·q}; {@code (q − 8)·d}; {@code (d·sc)·q − dmin·m}; {@code (d·sc)·q}), never fused. F.length()
  * stored bytes load as one byte vector; nibbles and 6-bit values are unpacked with lane-wise
- * and/shift/or on the bytes, then converted to floats. Used by {@link QuantRowDot} (decode) and
- * {@link QuantWiden} (prefill tiles), so both see the reference's values bit for bit.
+ * and/shift/or on the bytes, then converted to floats. Used by {@link QuantWiden} (prefill tiles,
+ * embeddings, the surgery's row reads), which therefore sees the reference's values bit for bit; decode
+ * ({@link QuantRowDot}) multiplies the integer quants first and scales once per block instead.
  *
  * <p>Every helper takes element offset {@code i} inside its block (or sub-block group) that is a
  * multiple of F.length(); an F.length()-byte load never crosses a sub-block of 16, so F.length() must
