@@ -273,15 +273,7 @@ public final class CudaBackend implements Backend, DecodeGraphs {
         if (rows == 0 || n == 0) return;
         context.bind();
         if (cw.dtype().isQuantized()) {
-            if (rows == 1) {
-                // Decode: one warp per output feature (quant_matvec.cu), the blocks read once.
-                launch(LaunchShapes.warpPerRow(n, 1), matmulArgs(CudaKernel.quantMatvec(cw.dtype()), o, xi, cw, 1));
-            } else {
-                // Prefill: the fp32 tiled GEMM with W decoded as each tile is staged (matmul.cu), so each weight
-                // block is read once per 64 x rows instead of once per row.
-                launch(LaunchShapes.matmulTiled(rows, n), matmulArgs(CudaKernel.byQuantType(cw.dtype(),
-                        CudaKernel.MATMUL_TILED_Q8_0, CudaKernel.MATMUL_TILED_Q4_0, CudaKernel.MATMUL_TILED_Q4_K, CudaKernel.MATMUL_TILED_Q6_K), o, xi, cw, rows));
-            }
+            quantizedMatmul(o, xi, cw, rows);
             return;
         }
         if (rows == 1) {
@@ -327,7 +319,24 @@ public final class CudaBackend implements Backend, DecodeGraphs {
         return true;
     }
 
-    /** A matrix-matrix product with an explicit variant (benchmarks and tests compare them side by side). */
+    /**
+     * A product with a weight kept in GGUF blocks. Decode: one warp per output feature (quant_matvec.cu), the
+     * blocks read once. Prefill: the fp32 tiled GEMM with W decoded as each tile is staged (matmul.cu), so
+     * each weight block is read once per 64 x rows instead of once per row.
+     */
+    private void quantizedMatmul(CudaBuffer o, CudaBuffer xi, CudaWeight cw, int rows) {
+        if (rows == 1) {
+            launch(LaunchShapes.warpPerRow(cw.rows(), 1), matmulArgs(CudaKernel.quantMatvec(cw.dtype()), o, xi, cw, 1));
+        } else {
+            launch(LaunchShapes.matmulTiled(rows, cw.rows()), matmulArgs(CudaKernel.byQuantType(cw.dtype(),
+                    CudaKernel.MATMUL_TILED_Q8_0, CudaKernel.MATMUL_TILED_Q4_0, CudaKernel.MATMUL_TILED_Q4_K, CudaKernel.MATMUL_TILED_Q6_K), o, xi, cw, rows));
+        }
+    }
+
+    /**
+     * A matrix-matrix product with an explicit variant (benchmarks and tests compare them side by side). A
+     * quantized weight has one prefill kernel, whatever the variant asked.
+     */
     public void matmul(Buffer out, Buffer x, Weight w, int rows, MatmulVariant variant) {
         CudaBuffer o = CudaBuffer.of(out), xi = CudaBuffer.of(x);
         CudaWeight cw = CudaWeight.of(w);
@@ -335,7 +344,8 @@ public final class CudaBackend implements Backend, DecodeGraphs {
         need(xi, (long) rows * cw.cols(), "matmul input");
         if (rows == 0 || cw.rows() == 0) return;
         context.bind();
-        matmulWith(variant, o, xi, cw, rows);
+        if (cw.dtype().isQuantized()) quantizedMatmul(o, xi, cw, rows);
+        else matmulWith(variant, o, xi, cw, rows);
     }
 
     /** Which variant actually runs for a weight of {@code dtype}: F32 has no tensor-core path, cuBLAS takes F32 only. */
