@@ -18,12 +18,14 @@ import java.lang.foreign.MemorySegment;
  * associates differently than interpreted, and the same forward pass must give the same bits on its
  * first run and its later ones (surgery's revert tests compare bits).
  *
- * <p>Short rows (k ≤ {@link #SHORT_ROW}, every matrix of a 110M–1B Llama but down_proj) are read as one
- * forward stream: four interleaved row streams of 1.5–3 KiB each ran at 55–70 % of the speed of a plain
- * sequential read of the same bytes here (Zen 3, 2 threads, 2026-12-01), the prefetcher never getting
- * going before a row ended. F16 widens the four contiguous rows of a block in one pass
- * ({@link #f16x4}); BF16 takes one row at a time in registers ({@link #one}), one FMA chain being
- * enough to keep up with memory. The order of the sums, and so the bits, are the same either way.
+ * <p>Short rows (k ≤ {@link #SHORT_ROW}: every matrix of the 110M shape but down_proj) are read as one
+ * forward stream: with 768-element rows, four interleaved row streams got 41–50 % of the rate of a plain
+ * forward read of the same bytes, one stream 62–78 % (Zen 3, two threads over 256–400 MB, paired runs on a
+ * machine under load 6–11, 2026-12-01; {@code DecodeRowStreamBenchmark}). With 2048-element rows (1B's)
+ * the four streams were as fast as one or faster, and four widened rows would no longer fit L1, hence the
+ * bound. F16 widens the four contiguous rows of a block in one pass ({@link #f16x4}); BF16 takes one row
+ * at a time in registers ({@link #one}), one FMA chain being enough to keep up with memory. The order of
+ * the sums, and so the bits, are the same either way.
  *
  * <p>No vector crosses a method boundary here except into the JDK's own force-inlined methods and the
  * widening helpers inside hot loops: C2 declines to inline a call it thinks cold or already compiled
