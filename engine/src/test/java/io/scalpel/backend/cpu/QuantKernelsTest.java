@@ -17,9 +17,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The quantized CPU kernels against the reference codecs: register decoding gives the reference's floats
- * bit for bit, decode (matrix-vector) and prefill (matrix-matrix) give exactly "reference-decode, then the
- * package's fp32 dot", and that is within 1e-5 relative of a float64 dot of the same decoded values (the
- * documented tolerance: fp32 accumulation over k = 512). Edits re-quantize the edited rows only.
+ * bit for bit, decode (matrix-vector) gives exactly "reference-decode, then the package's fp32 dot" and
+ * prefill (matrix-matrix) exactly "reference-decode, then one fma chain over k" ({@link Gemm}), both within
+ * 1e-5 relative of a float64 dot of the same decoded values (the documented tolerance: fp32 accumulation
+ * over k = 1536). Edits re-quantize the edited rows only.
  */
 class QuantKernelsTest {
     private static final int N = 203, K = 1536; // n not a multiple of 4; n·k above the pool's inline threshold
@@ -75,13 +76,15 @@ class QuantKernelsTest {
                 for (int j = 0; j < N; j++) {
                     float reference = RowDot.dot(q.decoded(), j * K, x, t * K, K);
                     assertEquals(reference, decode[j], 0f, dtype + " decode, token " + t + " row " + j);
-                    assertEquals(reference, prefill[t * N + j], 0f, dtype + " prefill, token " + t + " row " + j);
+                    float chain = CpuKernelsTest.fmaChain(q.decoded(), j * K, x, t * K, K); // prefill's order (Gemm)
+                    assertEquals(chain, prefill[t * N + j], 0f, dtype + " prefill, token " + t + " row " + j);
                     double exact = 0, scale = 0;
                     for (int i = 0; i < K; i++) {
                         exact += (double) q.decoded()[j * K + i] * x[t * K + i];
                         scale += Math.abs((double) q.decoded()[j * K + i] * x[t * K + i]);
                     }
                     assertTrue(Math.abs(decode[j] - exact) <= 1e-5 * scale, dtype + " row " + j + ": " + decode[j] + " vs float64 " + exact);
+                    assertTrue(Math.abs(prefill[t * N + j] - exact) <= 1e-5 * scale, dtype + " prefill row " + j + ": " + prefill[t * N + j] + " vs float64 " + exact);
                 }
             }
         }
