@@ -9,7 +9,8 @@ import java.util.Arrays;
  * Prefill's matrix-matrix product {@code out[rows, n] = x[rows, k] · Wᵀ}, cache-blocked for any stored
  * weight dtype.
  *
- * <p>Blocking, innermost first: a {@link GemmTile} (6 weight rows × 2 vectors of tokens) runs over one
+ * <p>Blocking, innermost first: a {@link GemmTile} (6 weight rows × 2 vectors of tokens; 12 × 1 for a
+ * prompt of at most one vector of tokens) runs over one
  * K-block of {@link #KC} steps; its activation panel (KC × tokens-per-tile floats: 16 KiB with AVX2) stays
  * in L1 while it meets every 6-row slice of a weight panel of up to {@link #NC} rows (NC × KC floats,
  * 96 KiB, in L2), widened from the stored dtype once per K-block; the K-blocks of all tokens' activations
@@ -38,7 +39,7 @@ final class Gemm implements WorkerPool.RangeTask {
     private float[][] panels = new float[0][], sums = new float[0][];
     private MemorySegment w;
     private DType dtype;
-    private int n, k, rows, padded, outOff;
+    private int n, k, rows, padded, tileTokens, tileRows, outOff;
     private float[] out;
 
     Gemm(WorkerPool pool) {
@@ -47,7 +48,9 @@ final class Gemm implements WorkerPool.RangeTask {
 
     void run(MemorySegment w, DType dtype, int n, int k, float[] x, int xOff, int rows, float[] out, int outOff) {
         if (dtype.isQuantized() && KC % dtype.blockSize() != 0) throw new IllegalStateException("K-block " + KC + " is not whole " + dtype + " blocks");
-        int padded = GemmPack.paddedTokens(rows);
+        // A prompt of at most one vector of tokens takes the narrow tile (12 rows × 1 vector): the same bits, half the padding.
+        int tileTokens = rows <= GemmTile.NARROW_TOKENS ? GemmTile.NARROW_TOKENS : GemmTile.TOKENS;
+        int padded = GemmPack.paddedTokens(rows, tileTokens);
         if (xp.length < padded * k) xp = new float[padded * k];
         int threads = pool.parallelism();
         if (panels.length != threads) {
@@ -55,7 +58,9 @@ final class Gemm implements WorkerPool.RangeTask {
             sums = new float[threads][0];
         }
         for (int t = 0; t < threads; t++) if (sums[t].length < padded * NC) sums[t] = new float[padded * NC];
-        GemmPack.activations(x, xOff, rows, k, KC, xp);
+        GemmPack.activations(x, xOff, rows, k, KC, tileTokens, xp);
+        this.tileTokens = tileTokens;
+        this.tileRows = tileTokens == GemmTile.TOKENS ? GemmTile.WEIGHT_ROWS : GemmTile.NARROW_WEIGHT_ROWS;
         this.w = w;
         this.dtype = dtype;
         this.n = n;
@@ -74,17 +79,21 @@ final class Gemm implements WorkerPool.RangeTask {
 
     @Override public void run(int from, int to, int worker) {
         float[] wp = panels[worker], c = sums[worker];
-        int R = GemmTile.WEIGHT_ROWS, T = GemmTile.TOKENS, tiles = padded / T;
+        int R = tileRows, T = tileTokens, tiles = padded / T;
+        boolean narrow = T == GemmTile.NARROW_TOKENS;
         for (int jc = from; jc < to; jc += NC) {
             int nr = Math.min(NC, to - jc), nrPad = (nr + R - 1) / R * R;
-            // Partial sums of this panel, tile after tile: token tile tb, rows jm..jm+5 at (tb·nrPad + jm)·T.
+            // Partial sums of this panel, tile after tile: token tile tb, rows jm.. at (tb·nrPad + jm)·T.
             Arrays.fill(c, 0, tiles * nrPad * T, 0f);
             for (int pc = 0; pc < k; pc += KC) {
                 int kcb = Math.min(KC, k - pc);
                 GemmPack.weights(w, dtype, k, jc, nr, nrPad, pc, kcb, wp);
                 for (int tb = 0; tb < tiles; tb++) {
-                    int xo = GemmPack.activationPanel(pc, kcb, padded, tb);
-                    for (int jm = 0; jm < nrPad; jm += R) GemmTile.run(wp, jm * kcb, kcb, xp, xo, c, (tb * nrPad + jm) * T);
+                    int xo = GemmPack.activationPanel(pc, kcb, padded, T, tb);
+                    for (int jm = 0; jm < nrPad; jm += R) {
+                        if (narrow) GemmTile.runNarrow(wp, jm * kcb, kcb, xp, xo, c, (tb * nrPad + jm) * T);
+                        else GemmTile.run(wp, jm * kcb, kcb, xp, xo, c, (tb * nrPad + jm) * T);
+                    }
                 }
             }
             for (int t = 0; t < rows; t++) {

@@ -14,24 +14,23 @@ import java.util.Arrays;
 final class GemmPack {
     private GemmPack() {}
 
-    /** Tokens rounded up to whole tiles. */
-    static int paddedTokens(int rows) {
-        int t = GemmTile.TOKENS;
-        return (rows + t - 1) / t * t;
+    /** Tokens rounded up to whole tiles of {@code tile} tokens. */
+    static int paddedTokens(int rows, int tile) {
+        return (rows + tile - 1) / tile * tile;
     }
 
     /**
      * Transposes {@code x} [rows, k] (from {@code xOff}) into {@code xp}: K-block by K-block (width
-     * {@code kc}, the last one shorter), and inside one, tile by tile of {@link GemmTile#TOKENS} tokens,
-     * element (i, t) at {@code i·TOKENS + t}. The panel of K-block {@code pc} and token tile {@code tb}
-     * starts at {@link #activationPanel}. {@code xp} holds at least {@code paddedTokens(rows)·k} floats.
+     * {@code kc}, the last one shorter), and inside one, tile by tile of {@code T} tokens, element
+     * (i, t) at {@code i·T + t}. The panel of K-block {@code pc} and token tile {@code tb} starts at
+     * {@link #activationPanel}. {@code xp} holds at least {@code paddedTokens(rows, T)·k} floats.
      */
-    static void activations(float[] x, int xOff, int rows, int k, int kc, float[] xp) {
-        int T = GemmTile.TOKENS, padded = paddedTokens(rows);
+    static void activations(float[] x, int xOff, int rows, int k, int kc, int T, float[] xp) {
+        int padded = paddedTokens(rows, T);
         for (int pc = 0; pc < k; pc += kc) {
             int kcb = Math.min(kc, k - pc);
             for (int t = 0; t < padded; t++) {
-                int base = activationPanel(pc, kcb, padded, t / T) + t % T;
+                int base = activationPanel(pc, kcb, padded, T, t / T) + t % T;
                 if (t >= rows) {
                     for (int i = 0; i < kcb; i++) xp[base + i * T] = 0f;
                     continue;
@@ -42,9 +41,9 @@ final class GemmPack {
         }
     }
 
-    /** Start of the packed activations of K-block {@code pc} (width {@code kcb}) and token tile {@code tb}. */
-    static int activationPanel(int pc, int kcb, int paddedTokens, int tb) {
-        return pc * paddedTokens + tb * GemmTile.TOKENS * kcb;
+    /** Start of the packed activations of K-block {@code pc} (width {@code kcb}) and token tile {@code tb} of {@code T} tokens. */
+    static int activationPanel(int pc, int kcb, int paddedTokens, int T, int tb) {
+        return pc * paddedTokens + tb * T * kcb;
     }
 
     /**

@@ -23,8 +23,12 @@ import jdk.incubator.vector.VectorSpecies;
  * K-blocks only park the chain in memory between blocks, so the bits do not depend on the blocking, the
  * vector width or the thread split.
  *
- * <p>All vectors live and die inside {@link #run}: one method, no vector passed across a call (a vector
- * crossing a call that C2 does not inline is boxed; see {@link RowDot}).
+ * <p>A prompt of at most one vector of tokens would leave half of every tile padding; {@link #runNarrow}
+ * takes 12 rows × 1 vector instead (12 accumulators + 1 activation + 1 broadcast = 14 live, still 12
+ * chains; 12 broadcasts per 12 FMAs is within Zen 3's 3 loads per cycle). Same order, same bits.
+ *
+ * <p>All vectors live and die inside one method each: no vector passed across a call (a vector crossing
+ * a call that C2 does not inline is boxed; see {@link RowDot}).
  */
 final class GemmTile {
     static final VectorSpecies<Float> F = Widen.F;
@@ -32,6 +36,10 @@ final class GemmTile {
     static final int WEIGHT_ROWS = 6;
     /** Tokens per tile: two vectors' worth, whatever the vector width. */
     static final int TOKENS = 2 * F.length();
+    /** Weight rows per {@link #runNarrow} tile. */
+    static final int NARROW_WEIGHT_ROWS = 2 * WEIGHT_ROWS;
+    /** Tokens per {@link #runNarrow} tile: one vector's worth. */
+    static final int NARROW_TOKENS = F.length();
 
     private GemmTile() {}
 
@@ -71,5 +79,36 @@ final class GemmTile {
         c30.intoArray(c, cOff + 3 * T); c31.intoArray(c, cOff + 3 * T + L);
         c40.intoArray(c, cOff + 4 * T); c41.intoArray(c, cOff + 4 * T + L);
         c50.intoArray(c, cOff + 5 * T); c51.intoArray(c, cOff + 5 * T + L);
+    }
+
+    /** As {@link #run} for 12 weight rows × {@link #NARROW_TOKENS} tokens: activations at {@code x[xOff + i·L + t]}, sums at {@code c[cOff + r·L + t]}. */
+    static void runNarrow(float[] w, int wOff, int kc, float[] x, int xOff, float[] c, int cOff) {
+        int L = F.length();
+        int w0 = wOff, w1 = w0 + kc, w2 = w1 + kc, w3 = w2 + kc, w4 = w3 + kc, w5 = w4 + kc;
+        int w6 = w5 + kc, w7 = w6 + kc, w8 = w7 + kc, w9 = w8 + kc, w10 = w9 + kc, w11 = w10 + kc;
+        FloatVector c0 = FloatVector.fromArray(F, c, cOff), c1 = FloatVector.fromArray(F, c, cOff + L);
+        FloatVector c2 = FloatVector.fromArray(F, c, cOff + 2 * L), c3 = FloatVector.fromArray(F, c, cOff + 3 * L);
+        FloatVector c4 = FloatVector.fromArray(F, c, cOff + 4 * L), c5 = FloatVector.fromArray(F, c, cOff + 5 * L);
+        FloatVector c6 = FloatVector.fromArray(F, c, cOff + 6 * L), c7 = FloatVector.fromArray(F, c, cOff + 7 * L);
+        FloatVector c8 = FloatVector.fromArray(F, c, cOff + 8 * L), c9 = FloatVector.fromArray(F, c, cOff + 9 * L);
+        FloatVector c10 = FloatVector.fromArray(F, c, cOff + 10 * L), c11 = FloatVector.fromArray(F, c, cOff + 11 * L);
+        for (int i = 0; i < kc; i++) {
+            FloatVector a = FloatVector.fromArray(F, x, xOff + i * L);
+            c0 = a.fma(FloatVector.broadcast(F, w[w0 + i]), c0);
+            c1 = a.fma(FloatVector.broadcast(F, w[w1 + i]), c1);
+            c2 = a.fma(FloatVector.broadcast(F, w[w2 + i]), c2);
+            c3 = a.fma(FloatVector.broadcast(F, w[w3 + i]), c3);
+            c4 = a.fma(FloatVector.broadcast(F, w[w4 + i]), c4);
+            c5 = a.fma(FloatVector.broadcast(F, w[w5 + i]), c5);
+            c6 = a.fma(FloatVector.broadcast(F, w[w6 + i]), c6);
+            c7 = a.fma(FloatVector.broadcast(F, w[w7 + i]), c7);
+            c8 = a.fma(FloatVector.broadcast(F, w[w8 + i]), c8);
+            c9 = a.fma(FloatVector.broadcast(F, w[w9 + i]), c9);
+            c10 = a.fma(FloatVector.broadcast(F, w[w10 + i]), c10);
+            c11 = a.fma(FloatVector.broadcast(F, w[w11 + i]), c11);
+        }
+        c0.intoArray(c, cOff); c1.intoArray(c, cOff + L); c2.intoArray(c, cOff + 2 * L); c3.intoArray(c, cOff + 3 * L);
+        c4.intoArray(c, cOff + 4 * L); c5.intoArray(c, cOff + 5 * L); c6.intoArray(c, cOff + 6 * L); c7.intoArray(c, cOff + 7 * L);
+        c8.intoArray(c, cOff + 8 * L); c9.intoArray(c, cOff + 9 * L); c10.intoArray(c, cOff + 10 * L); c11.intoArray(c, cOff + 11 * L);
     }
 }

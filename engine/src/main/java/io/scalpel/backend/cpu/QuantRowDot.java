@@ -14,8 +14,8 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Summation order is {@link RowDot}'s (one accumulator per row over k in steps of F.length(),
  * lanes added left to right), and the decoded values are the reference codec's, so a row's result is
- * bit-identical to "decode with the reference, then {@link RowDot#dot}" — and to the prefill path,
- * which decodes rows with {@link QuantWiden} and runs {@link TileDot}.
+ * bit-identical to "decode with the reference, then {@link RowDot#dot}". Prefill decodes rows with
+ * {@link QuantWiden} into {@link Gemm}'s panels and sums in its own order.
  *
  * <p>Alternative measured (docs/benchmarks.md, "Quantized GGUF"): quantizing x to 8 bits per block
  * and multiplying integers, as llama.cpp does. Without 8-bit multiply-add-pairs in the Vector API,

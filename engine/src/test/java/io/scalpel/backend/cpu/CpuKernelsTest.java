@@ -130,7 +130,7 @@ class CpuKernelsTest {
 
     @Test
     void gemmGivesTheFmaChainsBitsForEveryShapeAndThreadCount() {
-        // Token counts around the tile width (padding), rows around the 6-row tile and the panel, k across
+        // Token counts around both tile widths (narrow and wide, padding), rows around the tiles and the panel, k across
         // K-blocks with a short last one; one thread and three (different splits) must give the same bits.
         int T = GemmTile.TOKENS, n = Gemm.NC + GemmTile.WEIGHT_ROWS + 1, k = Gemm.KC + 7;
         SplittableRandom random = new SplittableRandom(11);
@@ -140,7 +140,7 @@ class CpuKernelsTest {
             MemorySegment w = arena.allocate((long) n * k * 4);
             for (int i = 0; i < wf.length; i++) w.setAtIndex(Tensor.F32_LE, i, wf[i]);
             Gemm serial = new Gemm(one), split = new Gemm(three);
-            for (int rows : new int[]{2, T - 1, T, T + 1, 2 * T + 3}) {
+            for (int rows : new int[]{1, 2, GemmTile.NARROW_TOKENS, GemmTile.NARROW_TOKENS + 1, T - 1, T, T + 1, 2 * T + 3}) {
                 float[] x = new float[rows * k + 5];
                 for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
                 for (Gemm g : new Gemm[]{serial, split}) {
