@@ -2,6 +2,7 @@ package io.scalpel.model;
 
 import io.scalpel.backend.cpu.CpuBackend;
 import io.scalpel.io.Checkpoint;
+import io.scalpel.testing.RandomTexts;
 import io.scalpel.testing.SharedData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -10,7 +11,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -41,17 +41,6 @@ class PackedForwardTest {
         }
     }
 
-    private static int[][] mixedTexts(int vocab, long seed, int... lengths) {
-        Random random = new Random(seed);
-        int[][] texts = new int[lengths.length][];
-        for (int i = 0; i < lengths.length; i++) {
-            texts[i] = new int[lengths[i]];
-            texts[i][0] = 1;  // BOS, as the collector's texts start
-            for (int t = 1; t < lengths[i]; t++) texts[i][t] = random.nextInt(vocab);
-        }
-        return texts;
-    }
-
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"models/stories260K/stories260K.bin", "models/llama-2-tiny-random/llama-2-tiny-random.gguf"})
     void packedRowsEqualEachTextAloneBitForBit(String model) {
@@ -59,7 +48,7 @@ class PackedForwardTest {
              Checkpoint ck = Checkpoint.open(SharedData.require(model));
              Transformer m = new Transformer(ck.config(), ck.weights(), backend)) {
             int layers = ck.config().layers(), vocab = ck.config().vocabSize();
-            int[][] texts = mixedTexts(vocab, 7, 9, 1, 23, 4, 17);
+            int[][] texts = RandomTexts.of(vocab, 7, 9, 1, 23, 4, 17);
             int total = Arrays.stream(texts).mapToInt(t -> t.length).sum();
             AllStates packed = new AllStates(layers);
             float[] packedLogits;
