@@ -20,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Packed collection (several texts per prefill) pools the same vectors as one prefill per text: bit for
- * bit on the CPU (the stated bound, 1e-5 relative L2 per text, is checked too, so a failure says how far
- * off it is), for mixed lengths, a text longer than the budget, a budget of one text and the default.
+ * bit on the CPU for texts of two tokens or more (a one-token text alone is a decode step, which sums in
+ * another order; the stated bound, 1e-5 relative L2 per text, is checked for every text, so a failure says
+ * how far off it is), for mixed lengths, a text longer than the budget, a budget of one text and the default.
  */
 class PackedCollectionTest {
 
@@ -68,7 +69,9 @@ class PackedCollectionTest {
                         String what = model + " budget " + budget + " index " + indices[j] + " text " + t;
                         double rel = relativeL2(packed[j][t], alone[j][t]);
                         assertTrue(rel <= 1e-5, what + ": relative L2 " + rel);
-                        assertArrayEquals(alone[j][t], packed[j][t], what + " (bits)");
+                        // A one-token text alone is a decode step (RowDot's summation order); packed, its row goes
+                        // through prefill's GEMM (one fma chain per output): the same to rounding, not to the bit.
+                        if (texts.get(t).length > 1) assertArrayEquals(alone[j][t], packed[j][t], what + " (bits)");
                     }
                 }
             }
