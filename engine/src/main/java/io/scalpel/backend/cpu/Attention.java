@@ -45,8 +45,8 @@ final class Attention implements WorkerPool.RangeTask {
         this.group = heads / kvHeads;
         this.scale = (float) (1.0 / Math.sqrt(headDim));
         try {
-            // scores and weighted sums: about 2·headDim multiply-adds per (row, head, position)
-            pool.forRange(rows * heads, 1, 2L * rows * heads * headDim * (pos0 + rows), this);
+            // scores and weighted sums: about 2·headDim multiply-adds and one exp per (row, head, position)
+            pool.forRange(rows * heads, 1, (2L * headDim + WorkerPool.EXP_WORK) * rows * heads * (pos0 + rows), this);
         } finally {
             this.q = this.k = this.v = this.out = null;
         }

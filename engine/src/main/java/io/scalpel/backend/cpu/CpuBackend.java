@@ -18,6 +18,7 @@ public final class CpuBackend implements Backend {
     private final WorkerPool pool;
     private final Matmul matmul;
     private final Attention attention;
+    private final Swiglu swiglu;
     private final Arena arena = Arena.ofShared();
     /** Per-worker scratch rows for the surgery's row scans; grown on the caller thread only. */
     private float[][] scratch;
@@ -38,6 +39,7 @@ public final class CpuBackend implements Backend {
         this.pool = new WorkerPool(threads, inlineWork);
         this.matmul = new Matmul(pool);
         this.attention = new Attention(pool);
+        this.swiglu = new Swiglu(pool);
         this.scratch = new float[threads][1024];
     }
 
@@ -151,7 +153,7 @@ public final class CpuBackend implements Backend {
         CpuBuffer g = CpuBuffer.of(gate), u = CpuBuffer.of(up);
         check(g, n);
         check(u, n);
-        Elementwise.swiglu(g.array(), g.offset(), u.array(), u.offset(), (int) n);
+        swiglu.run(g.array(), g.offset(), u.array(), u.offset(), (int) n);
     }
 
     @Override public void add(Buffer x, Buffer y, long n) {

@@ -43,9 +43,9 @@ import java.lang.foreign.ValueLayout;
  * matrix-vector product bounded by memory bandwidth; where 256-bit integer vectors are not available
  * ({@link #VECTOR} false) rows are decoded with the reference codec and dotted by {@link RowDot}.
  *
- * <p>Prefill keeps the exact path: {@link QuantWiden} decodes tiles to the reference's values and
- * {@link TileDot} multiplies them, so prefill equals "reference-decode, then dot" bit for bit and agrees
- * with decode to within the bound above.
+ * <p>Prefill keeps the exact decoded values: {@link QuantWiden} decodes into {@link Gemm}'s panels the
+ * reference's values, which Gemm sums as one fma chain per output, so prefill equals "reference-decode,
+ * then that chain" bit for bit and agrees with decode to within the bound above.
  */
 final class QuantRowDot {
     private QuantRowDot() {}

@@ -12,11 +12,20 @@ import java.lang.foreign.MemorySegment;
  * the decode (matrix-vector) kernel. Four rows at a time share each load of x and give four
  * independent FMA chains and four memory streams.
  *
- * <p>Summation order, shared by every kernel in this package so that decode, prefill and any thread
- * split agree: one vector accumulator per (row, token) over k in steps of {@code F.length()}, lanes
+ * <p>Summation order, shared by the decode kernels so that any thread split agrees (prefill's GEMM has
+ * its own, see {@link Gemm}): one vector accumulator per row over k in steps of {@code F.length()}, lanes
  * added left to right, then the scalar tail added in index order. Not {@code reduceLanes}: compiled, it
  * associates differently than interpreted, and the same forward pass must give the same bits on its
  * first run and its later ones (surgery's revert tests compare bits).
+ *
+ * <p>Short rows (k ≤ {@link #SHORT_ROW}: every matrix of the 110M shape but down_proj) are read as one
+ * forward stream: with 768-element rows, four interleaved row streams got 41–50 % of the rate of a plain
+ * forward read of the same bytes, one stream 62–78 % (Zen 3, two threads over 256–400 MB, paired runs on a
+ * machine under load 6–11, 2026-12-01; {@code DecodeRowStreamBenchmark}). With 2048-element rows (1B's)
+ * the four streams were as fast as one or faster, and four widened rows would no longer fit L1, hence the
+ * bound. F16 widens the four contiguous rows of a block in one pass ({@link #f16x4}); BF16 takes one row
+ * at a time in registers ({@link #one}), one FMA chain being enough to keep up with memory. The order of
+ * the sums, and so the bits, are the same either way.
  *
  * <p>No vector crosses a method boundary here except into the JDK's own force-inlined methods and the
  * widening helpers inside hot loops: C2 declines to inline a call it thinks cold or already compiled
@@ -28,8 +37,13 @@ final class RowDot {
     private RowDot() {}
 
     private static final int CHUNK = Widen.CHUNK;
+    /**
+     * Rows of at most this many elements are read as one forward stream per thread (see {@link #rows}):
+     * 3 · CHUNK, so that four widened F16 rows (24 KiB) and x still fit a 32 KiB L1.
+     */
+    static final int SHORT_ROW = 3 * CHUNK;
     /** Floats of scratch {@link #rows} needs. */
-    static final int SCRATCH = 4 * CHUNK;
+    static final int SCRATCH = 4 * SHORT_ROW;
 
     /**
      * {@code out[outOff + j] = W[j,:] · x} for rows {@code j} in [from, to) of a [n, k] weight;
@@ -39,7 +53,10 @@ final class RowDot {
         int j = from;
         switch (dtype) {
             case F32 -> { for (; j + 4 <= to; j += 4) f32x4(w, j, k, x, xOff, out, outOff + j); }
-            case BF16 -> { for (; j + 4 <= to; j += 4) bf16x4(w, j, k, x, xOff, out, outOff + j); }
+            case BF16 -> {
+                if (k > SHORT_ROW) for (; j + 4 <= to; j += 4) bf16x4(w, j, k, x, xOff, out, outOff + j);
+                // short rows: all go one at a time through one() below
+            }
             case F16 -> { for (; j + 4 <= to; j += 4) f16x4(w, j, k, x, xOff, out, outOff + j, scratch); }
             case I32 -> throw new IllegalArgumentException("I32 weights have no float rows");
         }
@@ -99,38 +116,51 @@ final class RowDot {
     }
 
     /**
-     * F16 rows go through L1: each {@link #CHUNK}-element stretch of the four rows is widened into
-     * {@code buf} by {@link Widen#f16Rows4} (a plain loop that C2 vectorises into hardware conversions,
-     * see {@link Widen}), then multiplied from there as F32 would be. The accumulators live across
-     * chunks, so the summation order (and the bits) are those of the register path of the other dtypes.
+     * F16 rows go through L1. Short rows ({@code k <= SHORT_ROW}): the four rows, contiguous in the
+     * mapping, are widened as one forward run into {@code buf} (row r at {@code r·k}) — one memory stream.
+     * Longer rows: each {@link #CHUNK}-element stretch of the four is widened into {@code buf} (row r at
+     * {@code r·CHUNK}) by {@link Widen#f16Rows4}. Either widening is a plain loop that C2 vectorises into
+     * hardware conversions (see {@link Widen}); the rows are then multiplied from {@code buf} as F32 would
+     * be. The accumulators live across chunks, so the summation order (and the bits) are those of the
+     * register path of the other dtypes.
      */
     private static void f16x4(MemorySegment w, int row, int k, float[] x, int xOff, float[] out, int o, float[] buf) {
         int L = F.length(), kv = k - k % L;
+        boolean whole = k <= SHORT_ROW;
+        int stride = whole ? k : CHUNK, step = whole ? kv : CHUNK;
         long rb = (long) k * 2, r0 = row * rb;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int c = 0; c < kv; c += CHUNK) {
-            int len = Math.min(CHUNK, kv - c);
-            Widen.f16Rows4(w, r0 + 2L * c, rb, len, buf);
+        for (int c = 0; c < kv; c += step) {
+            int len = Math.min(step, kv - c);
+            if (whole) Widen.f16Run(w, r0, 4 * k, buf, 0);
+            else Widen.f16Rows4(w, r0 + 2L * c, rb, len, buf);
             for (int i = 0; i < len; i += L) {
                 FloatVector xv = FloatVector.fromArray(F, x, xOff + c + i);
                 a0 = FloatVector.fromArray(F, buf, i).fma(xv, a0);
-                a1 = FloatVector.fromArray(F, buf, CHUNK + i).fma(xv, a1);
-                a2 = FloatVector.fromArray(F, buf, 2 * CHUNK + i).fma(xv, a2);
-                a3 = FloatVector.fromArray(F, buf, 3 * CHUNK + i).fma(xv, a3);
+                a1 = FloatVector.fromArray(F, buf, stride + i).fma(xv, a1);
+                a2 = FloatVector.fromArray(F, buf, 2 * stride + i).fma(xv, a2);
+                a3 = FloatVector.fromArray(F, buf, 3 * stride + i).fma(xv, a3);
             }
         }
-        float ra0 = 0f;
-        for (int l = 0; l < L; l++) ra0 += a0.lane(l); // left to right: the same bits interpreted or compiled
-        out[o] = tail(ra0, w, DType.F16, row, k, kv, x, xOff);
-        float ra1 = 0f;
-        for (int l = 0; l < L; l++) ra1 += a1.lane(l); // left to right: the same bits interpreted or compiled
-        out[o + 1] = tail(ra1, w, DType.F16, row + 1, k, kv, x, xOff);
-        float ra2 = 0f;
-        for (int l = 0; l < L; l++) ra2 += a2.lane(l); // left to right: the same bits interpreted or compiled
-        out[o + 2] = tail(ra2, w, DType.F16, row + 2, k, kv, x, xOff);
-        float ra3 = 0f;
-        for (int l = 0; l < L; l++) ra3 += a3.lane(l); // left to right: the same bits interpreted or compiled
-        out[o + 3] = tail(ra3, w, DType.F16, row + 3, k, kv, x, xOff);
+        // The widened rows are used up: the accumulators go through buf, so no vector crosses into finish4.
+        a0.intoArray(buf, 0);
+        a1.intoArray(buf, L);
+        a2.intoArray(buf, 2 * L);
+        a3.intoArray(buf, 3 * L);
+        finish4(buf, w, DType.F16, row, k, kv, x, xOff, out, o);
+    }
+
+    /**
+     * {@code out[o + r]} for the four rows from {@code row}: the lanes of row r's accumulator, stored at
+     * {@code acc[r·L ..)}, added left to right, then its scalar tail {@code [tail, k)}.
+     */
+    private static void finish4(float[] acc, MemorySegment w, DType dtype, int row, int k, int tail, float[] x, int xOff, float[] out, int o) {
+        int L = F.length();
+        for (int r = 0; r < 4; r++) {
+            float sum = 0f;
+            for (int l = 0; l < L; l++) sum += acc[r * L + l];
+            out[o + r] = tail(sum, w, dtype, row + r, k, tail, x, xOff);
+        }
     }
 
     /** Adds the scalar tail {@code [tail, k)} of row {@code row}'s dot product to {@code sum}. */

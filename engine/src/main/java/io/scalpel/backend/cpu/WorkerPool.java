@@ -71,6 +71,14 @@ final class WorkerPool implements AutoCloseable {
      */
     static final long INLINE_WORK = 1L << 18;
 
+    /**
+     * What one {@code StrictMath.exp} (softmax, SiLU) counts for in a job's work, in the vector
+     * multiply-adds {@link #INLINE_WORK} is measured in: ~16 of those per cycle per core (two 8-lane FMA
+     * pipes), against ~33 cycles for an exp (a SwiGLU element: 13.5 ns of CPU time on the 2.45 GHz Zen 3
+     * build machine, 2026-12-01), so a decode step's exps are worth splitting too.
+     */
+    static final long EXP_WORK = 512;
+
     /** As {@link #forRange(int, int, RangeTask)}, but inline when the whole job is smaller than {@link #inlineWork}. */
     void forRange(int n, int grain, long work, RangeTask t) {
         if (work < inlineWork) {

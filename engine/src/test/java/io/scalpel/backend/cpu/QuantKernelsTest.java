@@ -17,9 +17,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The quantized CPU kernels against the reference codecs: register decoding gives the reference's floats
- * bit for bit; prefill (matrix-matrix) gives exactly "reference-decode, then the package's fp32 dot";
- * decode (matrix-vector, one scale per block) is within its documented rounding bound of a float64 dot
- * of the reference's decoded values, and deterministic. Edits re-quantize the edited rows only.
+ * bit for bit; prefill (matrix-matrix) gives exactly "reference-decode, then one fma chain over k"
+ * ({@link Gemm}), within 1e-5 relative of a float64 dot of the same decoded values; decode (matrix-vector,
+ * one scale per block) is within its documented rounding bound of that float64 dot, and deterministic.
+ * Edits re-quantize the edited rows only.
  */
 class QuantKernelsTest {
     private static final int N = 203, K = 1536; // n not a multiple of 4; n·k above the pool's inline threshold
@@ -111,7 +112,8 @@ class QuantKernelsTest {
             for (int t = 0; t < rows; t++) {
                 matmul.run(q.bytes(), dtype, N, K, x, t * K, 1, decode, 0);
                 for (int j = 0; j < N; j++) {
-                    assertEquals(RowDot.dot(q.decoded(), j * K, x, t * K, K), prefill[t * N + j], 0f, dtype + " prefill, token " + t + " row " + j);
+                    float chain = CpuKernelsTest.fmaChain(q.decoded(), j * K, x, t * K, K); // prefill's order (Gemm)
+                    assertEquals(chain, prefill[t * N + j], 0f, dtype + " prefill, token " + t + " row " + j);
                     double exact = 0, scale = 0;
                     for (int i = 0; i < K; i++) {
                         exact += (double) q.decoded()[j * K + i] * x[t * K + i];
@@ -120,6 +122,7 @@ class QuantKernelsTest {
                     double error = Math.abs(decode[j] - exact);
                     worst = Math.max(worst, error / scale);
                     assertTrue(error <= bound * scale, dtype + " decode, token " + t + " row " + j + ": " + decode[j] + " vs float64 " + exact + " (bound " + bound * scale + ")");
+                    assertTrue(Math.abs(prefill[t * N + j] - exact) <= 1e-5 * scale, dtype + " prefill row " + j + ": " + prefill[t * N + j] + " vs float64 " + exact);
                 }
             }
             assertTrue(worst > 0, dtype + ": decode rounds somewhere (a bound that nothing approaches tests nothing)");
