@@ -116,8 +116,8 @@ else
 fi
 
 # Optional, within what is left of the budget — end to end on the device: decode/prefill of a synth 1B F16
-# checkpoint, ours vs transformers' eager generate on the same files (7B too with GPU_CHECK_7B=1), the
-# whole surgery with --device cuda, and the golden fixtures against transformers itself.
+# checkpoint, ours vs transformers' eager generate on the same files (7B too with GPU_CHECK_7B=1), a 110M
+# Q4_K_M GGUF bench, the whole surgery with --device cuda, and the golden fixtures against transformers itself.
 scalpel=(java "${jvm_flags[@]}" -Xmn64m -cp "$bundle/lib/*" io.scalpel.cli.ScalpelCommand)
 shapes=(1B); [[ -n "${GPU_CHECK_7B:-}" ]] && shapes+=(7B)
 echo "== end to end ($(left) s left) -> $out/e2e.log"
@@ -130,6 +130,12 @@ echo "== end to end ($(left) s left) -> $out/e2e.log"
     echo "-- transformers eager $shape F16"
     budgeted 180 python3 scripts/hf_eager_decode.py "$dir" --new-tokens 128
   done
+  # A quantized GGUF end to end on the device: llama.cpp's Q4_K_M mix (Q4_K + Q6_K blocks kept as stored; the
+  # quantized embedding, matvec, tiled prefill GEMM and surgery kernels are in the GPU tests above).
+  q4km="/tmp/scalpel-synth-110M-q4_k_m.gguf"
+  [[ -f "$q4km" ]] || budgeted 120 "${scalpel[@]}" synth --shape 110M --dtype q4_k_m --format gguf --out "$q4km"
+  echo "-- scalpel bench 110M Q4_K_M GGUF (cuda)"
+  budgeted 90 "${scalpel[@]}" bench --model "$q4km" --device cuda --tokens 128 --json
   echo "-- scalpel surgery --device cuda (stories260K, SST-2)"
   rm -rf "$out/surgery-cuda"
   budgeted 180 "${scalpel[@]}" surgery --device cuda --model "$bundle/shared/models/stories260K/stories260K.bin" \

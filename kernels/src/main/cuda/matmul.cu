@@ -19,6 +19,10 @@
 //   consecutive m and 4 consecutive n values; each thread accumulates a 4x4 micro-tile in registers
 //   (16 FMAs per 8 shared loads). Tiles past the matrix edges are zero-filled; stores are guarded.
 //   Grid ceil(N/64) x ceil(M/64).
+//   matmul_tiled_q8_0 / _q4_0 / _q4_k / _q6_k: the same kernel for W kept in its GGUF blocks (the
+//   quantized prefill path): each W element is decoded to the reference codec's float as the tile is
+//   staged, so the block reads 0.56–1.06 bytes per weight instead of 4 and the GEMM is the fp32 one.
+//   Reference: CpuBackend.matmul on the same blocks, CudaQuantOpsTest.prefillMatmul.
 //
 // Step 3 — matmul_wmma_T (T = F16 or BF16 only: tensor cores, sm_80+). A 128-thread block (4 warps
 //   as 2x2) owns a 64x64 output tile, each warp a 32x32 piece = 2x2 wmma 16x16x16 fragments with
@@ -42,6 +46,7 @@
 #include <type_traits>
 
 #include "common.cuh"
+#include "quant_blocks.cuh"
 
 using namespace scalpel;
 
@@ -73,8 +78,10 @@ extern "C" __global__ void __launch_bounds__(256) matmul_naive_bf16(float* out, 
 
 constexpr int TILED_BM = 64, TILED_BN = 64, TILED_BK = 16, TILED_THREADS = 256, TILED_PAD = 4;
 
-template <typename T>
-__device__ __forceinline__ void matmul_tiled_impl(float* out, const float* x, const T* w, int m, int n, int k) {
+// load_w(gn, gk) gives float(W[gn, gk]) for in-range indices: a stored element (matmul_tiled_T) or a
+// decoded quantized one (matmul_tiled_q*).
+template <typename LoadW>
+__device__ __forceinline__ void matmul_tiled_core(float* out, const float* x, LoadW load_w, int m, int n, int k) {
     __shared__ float xs[TILED_BK][TILED_BM + TILED_PAD];
     __shared__ float ws[TILED_BK][TILED_BN + TILED_PAD];
     const int tid = threadIdx.x;
@@ -94,7 +101,7 @@ __device__ __forceinline__ void matmul_tiled_impl(float* out, const float* x, co
             const int gm = row0 + r;
             const int gn = col0 + r;
             xs[c][r] = (gm < m && gk < k) ? x[static_cast<size_t>(gm) * k + gk] : 0.0f;
-            ws[c][r] = (gn < n && gk < k) ? to_float(w[static_cast<size_t>(gn) * k + gk]) : 0.0f;
+            ws[c][r] = (gn < n && gk < k) ? load_w(gn, gk) : 0.0f;
         }
         __syncthreads();
 #pragma unroll
@@ -123,6 +130,20 @@ __device__ __forceinline__ void matmul_tiled_impl(float* out, const float* x, co
     }
 }
 
+template <typename T>
+__device__ __forceinline__ void matmul_tiled_impl(float* out, const float* x, const T* w, int m, int n, int k) {
+    matmul_tiled_core(out, x, [=](int gn, int gk) { return to_float(w[static_cast<size_t>(gn) * k + gk]); }, m, n, k);
+}
+
+// W kept in GGUF blocks: each staged element is decoded to the reference codec's value (quant_blocks.cuh)
+// as the tile is loaded; the 16 consecutive k of one W row that a tile row takes lie in one block (16
+// divides every block size), so the threads loading them share its scale bytes.
+template <typename Q>
+__device__ __forceinline__ void matmul_tiled_quant(float* out, const float* x, const uint8_t* w, int m, int n, int k) {
+    const size_t row_bytes = quant_row_bytes<Q>(k);
+    matmul_tiled_core(out, x, [=](int gn, int gk) { return Q::at(w + static_cast<size_t>(gn) * row_bytes, gk); }, m, n, k);
+}
+
 extern "C" __global__ void __launch_bounds__(TILED_THREADS) matmul_tiled_f32(float* out, const float* x, const float* w, int m, int n, int k) {
     matmul_tiled_impl(out, x, w, m, n, k);
 }
@@ -131,6 +152,19 @@ extern "C" __global__ void __launch_bounds__(TILED_THREADS) matmul_tiled_f16(flo
 }
 extern "C" __global__ void __launch_bounds__(TILED_THREADS) matmul_tiled_bf16(float* out, const float* x, const __nv_bfloat16* w, int m, int n, int k) {
     matmul_tiled_impl(out, x, w, m, n, k);
+}
+
+extern "C" __global__ void __launch_bounds__(TILED_THREADS) matmul_tiled_q8_0(float* out, const float* x, const uint8_t* w, int m, int n, int k) {
+    matmul_tiled_quant<BlockQ8_0>(out, x, w, m, n, k);
+}
+extern "C" __global__ void __launch_bounds__(TILED_THREADS) matmul_tiled_q4_0(float* out, const float* x, const uint8_t* w, int m, int n, int k) {
+    matmul_tiled_quant<BlockQ4_0>(out, x, w, m, n, k);
+}
+extern "C" __global__ void __launch_bounds__(TILED_THREADS) matmul_tiled_q4_k(float* out, const float* x, const uint8_t* w, int m, int n, int k) {
+    matmul_tiled_quant<BlockQ4_K>(out, x, w, m, n, k);
+}
+extern "C" __global__ void __launch_bounds__(TILED_THREADS) matmul_tiled_q6_k(float* out, const float* x, const uint8_t* w, int m, int n, int k) {
+    matmul_tiled_quant<BlockQ6_K>(out, x, w, m, n, k);
 }
 
 // ---- step 3: tensor cores (wmma 16x16x16, fp32 accumulate) ---------------------------------------

@@ -22,22 +22,17 @@
 // Reference: CpuBackend.matmul on the same quantized weight (QuantRowDot: reference-decoded values,
 //           fp32 dot), tested in CudaQuantMatvecTest within 1e-5 relative L2.
 #include "common.cuh"
+#include "quant_blocks.cuh"
 
 using namespace scalpel;
 
 constexpr int QMV_THREADS = 256;
 constexpr int QMV_FEATURES_PER_BLOCK = QMV_THREADS / 32;
 
-// Every ggml_half in these blocks sits at an even offset (block sizes 34, 18, 144, 210 are even; weights
-// are allocated 256-byte aligned), so it is read as one aligned 16-bit load.
-__device__ __forceinline__ float half_at(const uint8_t* p) {
-    return __half2float(__ushort_as_half(*reinterpret_cast<const unsigned short*>(p)));
-}
-
 // Σ over unit u (elements 32u .. 32u+32) of one row of each type; x points at the row's first element.
 __device__ __forceinline__ float unit_q8_0(const uint8_t* row, const float* x, int u) {
     const uint8_t* b = row + 34 * u;
-    const float d = half_at(b);
+    const float d = quant_half(b);
     float s = 0.0f;
 #pragma unroll 8
     for (int i = 0; i < 32; ++i) s = fmaf(d * static_cast<float>(static_cast<int8_t>(b[2 + i])), x[32 * u + i], s);
@@ -46,7 +41,7 @@ __device__ __forceinline__ float unit_q8_0(const uint8_t* row, const float* x, i
 
 __device__ __forceinline__ float unit_q4_0(const uint8_t* row, const float* x, int u) {
     const uint8_t* b = row + 18 * u;
-    const float d = half_at(b);
+    const float d = quant_half(b);
     float s = 0.0f;
 #pragma unroll 8
     for (int i = 0; i < 16; ++i) {
@@ -57,24 +52,13 @@ __device__ __forceinline__ float unit_q4_0(const uint8_t* row, const float* x, i
     return s;
 }
 
-// get_scale_min_k4 of ggml: the 6-bit scale and min of sub-block j from the 12 packed bytes.
-__device__ __forceinline__ void scale_min_k4(int j, const uint8_t* q, int& sc, int& m) {
-    if (j < 4) {
-        sc = q[j] & 63;
-        m = q[j + 4] & 63;
-    } else {
-        sc = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
-        m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
-    }
-}
-
 __device__ __forceinline__ float unit_q4_k(const uint8_t* row, const float* x, int u) {
     const uint8_t* b = row + 144 * (u / 8);
     const int j = u % 8;  // sub-block: chunk j / 2 of the qs, low nibbles for even j, high for odd
     int sc, m;
-    scale_min_k4(j, b + 4, sc, m);
-    const float ds = half_at(b) * static_cast<float>(sc);
-    const float dm = half_at(b + 2) * static_cast<float>(m);
+    q4k_scale_min(j, b + 4, sc, m);
+    const float ds = quant_half(b) * static_cast<float>(sc);
+    const float dm = quant_half(b + 2) * static_cast<float>(m);
     const uint8_t* qs = b + 16 + 32 * (j / 2);
     const int shift = (j & 1) * 4;
     float s = 0.0f;
@@ -89,7 +73,7 @@ __device__ __forceinline__ float unit_q6_k(const uint8_t* row, const float* x, i
     const uint8_t* ql = b + 64 * h + (g & 1) * 32;
     const uint8_t* qh = b + 128 + 32 * h;
     const int8_t* scales = reinterpret_cast<const int8_t*>(b + 192) + 8 * h + 2 * g;
-    const float d = half_at(b + 208);
+    const float d = quant_half(b + 208);
     const int lowShift = g < 2 ? 0 : 4;
     float s = 0.0f;
 #pragma unroll 8

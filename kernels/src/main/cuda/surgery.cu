@@ -9,6 +9,13 @@
 //   Cost:    reads rows*cols*sizeof(T) + 4*cols per row (cached), writes 4*rows; 6*rows*cols flops.
 //   Reference: CpuBackend.rowCosines (Backend#rowCosines), tested in CudaKernelsVsCpuTest.rowCosines*.
 //
+// row_cosines_q8_0 / _q4_0 / _q4_k / _q6_k
+//   The same cosine over rows kept in GGUF blocks: lane l decodes columns l, l+32, ... with
+//   quant_blocks.cuh (the reference codec's values), so a warp step reads one 32-element unit of the
+//   row. Mapping, reductions and the zero rule as above. Reference: CpuBackend.rowCosines on the same
+//   blocks, within fp32 tolerance: CudaQuantOpsTest.rowCosines. (The edit itself, add_to_rows, has no
+//   quantized kernel: CudaBackend re-encodes the edited rows on the host with the CPU's quantizer.)
+//
 // add_to_rows_T
 //   Math:    W[r,:] = round_T(fma(alpha, v, float(W[r,:]))) for each listed r: one fused multiply-add
 //            in fp32 (__fmaf_rn, one rounding — the CPU's RowUpdate.apply is Math.fma, so the fp32
@@ -29,21 +36,23 @@
 //   Reference: CpuBackend.readRows / writeRows (Backend#readRows, #writeRows), bit-exact round trip:
 //            CudaKernelsVsCpuTest.readWriteRows*.
 #include "common.cuh"
+#include "quant_blocks.cuh"
 
 using namespace scalpel;
 
 constexpr int COSINE_THREADS = 256;
 constexpr int COSINE_ROWS_PER_BLOCK = COSINE_THREADS / 32;
 
-template <typename T>
-__device__ __forceinline__ void row_cosines_impl(float* out, const T* w, const float* v, int rows, int cols) {
+// load(wrow, c) gives float(W[row, c]) from the row's first byte: a stored element or a decoded quantized one.
+template <typename Elem, typename Load>
+__device__ __forceinline__ void row_cosines_core(float* out, const Elem* w, size_t row_elems, Load load, const float* v, int rows, int cols) {
     const int lane = threadIdx.x & 31;
     const int row = blockIdx.x * COSINE_ROWS_PER_BLOCK + (threadIdx.x >> 5);
     if (row >= rows) return;  // no barriers: the whole warp leaves
-    const T* wrow = w + static_cast<size_t>(row) * cols;
+    const Elem* wrow = w + static_cast<size_t>(row) * row_elems;
     float dot = 0.0f, ww = 0.0f, vv = 0.0f;
     for (int c = lane; c < cols; c += 32) {
-        const float a = to_float(wrow[c]);
+        const float a = load(wrow, c);
         const float b = v[c];
         dot = fmaf(a, b, dot);
         ww = fmaf(a, a, ww);
@@ -55,6 +64,11 @@ __device__ __forceinline__ void row_cosines_impl(float* out, const T* w, const f
     if (lane == 0) out[row] = (ww == 0.0f || vv == 0.0f) ? 0.0f : dot / (sqrtf(ww) * sqrtf(vv));
 }
 
+template <typename T>
+__device__ __forceinline__ void row_cosines_impl(float* out, const T* w, const float* v, int rows, int cols) {
+    row_cosines_core(out, w, static_cast<size_t>(cols), [](const T* wrow, int c) { return to_float(wrow[c]); }, v, rows, cols);
+}
+
 extern "C" __global__ void __launch_bounds__(COSINE_THREADS) row_cosines_f32(float* out, const float* w, const float* v, int rows, int cols) {
     row_cosines_impl(out, w, v, rows, cols);
 }
@@ -63,6 +77,24 @@ extern "C" __global__ void __launch_bounds__(COSINE_THREADS) row_cosines_f16(flo
 }
 extern "C" __global__ void __launch_bounds__(COSINE_THREADS) row_cosines_bf16(float* out, const __nv_bfloat16* w, const float* v, int rows, int cols) {
     row_cosines_impl(out, w, v, rows, cols);
+}
+
+template <typename Q>
+__device__ __forceinline__ void row_cosines_quant(float* out, const uint8_t* w, const float* v, int rows, int cols) {
+    row_cosines_core(out, w, quant_row_bytes<Q>(cols), [](const uint8_t* wrow, int c) { return Q::at(wrow, c); }, v, rows, cols);
+}
+
+extern "C" __global__ void __launch_bounds__(COSINE_THREADS) row_cosines_q8_0(float* out, const uint8_t* w, const float* v, int rows, int cols) {
+    row_cosines_quant<BlockQ8_0>(out, w, v, rows, cols);
+}
+extern "C" __global__ void __launch_bounds__(COSINE_THREADS) row_cosines_q4_0(float* out, const uint8_t* w, const float* v, int rows, int cols) {
+    row_cosines_quant<BlockQ4_0>(out, w, v, rows, cols);
+}
+extern "C" __global__ void __launch_bounds__(COSINE_THREADS) row_cosines_q4_k(float* out, const uint8_t* w, const float* v, int rows, int cols) {
+    row_cosines_quant<BlockQ4_K>(out, w, v, rows, cols);
+}
+extern "C" __global__ void __launch_bounds__(COSINE_THREADS) row_cosines_q6_k(float* out, const uint8_t* w, const float* v, int rows, int cols) {
+    row_cosines_quant<BlockQ6_K>(out, w, v, rows, cols);
 }
 
 template <typename T>

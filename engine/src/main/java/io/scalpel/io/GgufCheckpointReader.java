@@ -65,6 +65,14 @@ final class GgufCheckpointReader {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "GGUF v" + gguf.version());
         meta.put("dtype", weights.layers().getFirst().gate().dtype().name());
+        if (m.contains("general.file_type")) {
+            try {
+                int fileType = m.getInt("general.file_type", -1);
+                meta.put("file_type", fileType + " (" + GgufModelMetadata.fileTypeName(fileType) + ")");
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointException(format.path(), e.getMessage());
+            }
+        }
         meta.put("name", m.getString("general.name", ""));
         meta.put("tokenizer", m.getString("tokenizer.ggml.model", "none"));
         return new Checkpoint(format, config, weights, weights.layers().getFirst().hasQkvBias(), meta, arena);

@@ -54,4 +54,28 @@ public final class GgufModelMetadata {
             default -> -1;
         };
     }
+
+    /** llama.cpp's name of a {@code general.file_type} value (its {@code llama_ftype}), or "unknown". */
+    public static String fileTypeName(int fileType) {
+        return switch (fileType) {
+            case 0 -> "ALL_F32";
+            case 1 -> "MOSTLY_F16";
+            case 2 -> "MOSTLY_Q4_0";
+            case 3 -> "MOSTLY_Q4_1";
+            case 7 -> "MOSTLY_Q8_0";
+            case 8 -> "MOSTLY_Q5_0";
+            case 9 -> "MOSTLY_Q5_1";
+            case 10 -> "MOSTLY_Q2_K";
+            case 11 -> "MOSTLY_Q3_K_S";
+            case 12 -> "MOSTLY_Q3_K_M";
+            case 13 -> "MOSTLY_Q3_K_L";
+            case 14 -> "MOSTLY_Q4_K_S";
+            case 15 -> "MOSTLY_Q4_K_M";
+            case 16 -> "MOSTLY_Q5_K_S";
+            case 17 -> "MOSTLY_Q5_K_M";
+            case 18 -> "MOSTLY_Q6_K";
+            case 32 -> "MOSTLY_BF16";
+            default -> "unknown";
+        };
+    }
 }

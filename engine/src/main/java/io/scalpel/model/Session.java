@@ -101,6 +101,52 @@ public final class Session implements AutoCloseable {
         return out;
     }
 
+    /** The most rows one backend pass takes: prompts run in chunks of this size, and a packed forward fits in one. */
+    public int chunkRows() { return chunk; }
+
+    /**
+     * Runs several independent sequences in one pass ("packing with position resets"): their tokens are
+     * concatenated into one chunk, so the weights are streamed once for all of them, while each text's rows
+     * get RoPE positions from 0 and attend only to the rows of their own text (a block-diagonal causal
+     * mask). Every row's hidden states and logits are those of the text run alone from position 0.
+     *
+     * <p>The listener receives the chunk's rows with position 0: text {@code i} is rows
+     * {@code [len(0) + … + len(i-1), … + len(i))}, in the order given. The session forgets any sequence it
+     * held (its cache holds the packed texts afterwards) and is left at position 0.
+     *
+     * @param texts non-empty sequences, {@code sum of lengths <= }{@link #chunkRows()}
+     */
+    public void forwardPacked(int[][] texts, HiddenStateListener listener) {
+        runPacked(texts, listener, false);
+    }
+
+    /** As {@link #forwardPacked} and returns the logits of every row, [total rows, vocab], in the same order. */
+    public float[] forwardPackedAllLogits(int[][] texts, HiddenStateListener listener) {
+        return runPacked(texts, listener, true);
+    }
+
+    private float[] runPacked(int[][] texts, HiddenStateListener listener, boolean allLogits) {
+        if (texts.length == 0) throw new IllegalArgumentException("no texts to run");
+        int[] starts = new int[texts.length + 1];
+        for (int i = 0; i < texts.length; i++) {
+            if (texts[i].length == 0) throw new IllegalArgumentException("text " + i + " of the pack is empty");
+            starts[i + 1] = starts[i] + texts[i].length;
+            if (starts[i + 1] > chunk) {
+                throw new IllegalArgumentException("packed texts of " + starts[i + 1] + "+ tokens exceed the session's chunk of " + chunk + " rows");
+            }
+        }
+        int total = starts[texts.length];
+        int[] tokens = new int[total];
+        for (int i = 0; i < texts.length; i++) System.arraycopy(texts[i], 0, tokens, starts[i], texts[i].length);
+        position = 0;
+        step(tokens, starts, listener, allLogits ? LogitRows.ALL : LogitRows.NONE);
+        position = 0;
+        if (!allLogits) return null;
+        float[] out = new float[Math.multiplyExact(total, c.vocabSize())];
+        b.read(logits.slice(0, out.length), out);
+        return out;
+    }
+
     /** The last position's logits as left by the latest {@link #forward}, on the backend. */
     public Buffer logits() { return logits.slice(0, c.vocabSize()); }
 
@@ -119,7 +165,7 @@ public final class Session implements AutoCloseable {
             // Decode passes one token: run the caller's array as is, so a step allocates nothing.
             int[] part = n == tokens.length ? tokens : java.util.Arrays.copyOfRange(tokens, start, start + n);
             boolean last = start + n == tokens.length;
-            step(part, listener, allLogits == null ? (last ? LogitRows.LAST : LogitRows.NONE) : LogitRows.ALL);
+            step(part, null, listener, allLogits == null ? (last ? LogitRows.LAST : LogitRows.NONE) : LogitRows.ALL);
             if (allLogits != null) {
                 float[] part2 = new float[n * c.vocabSize()];
                 b.read(logits.slice(0, (long) n * c.vocabSize()), part2);
@@ -172,8 +218,13 @@ public final class Session implements AutoCloseable {
         b.matmul(logits, xb.slice(0, d), model.output(), 1);
     }
 
-    /** One chunk of T rows at the current position: the decoder, as llama2.c's run.c reads it. */
-    private void step(int[] tokens, HiddenStateListener listener, LogitRows logitRows) {
+    /**
+     * One chunk of T rows at the current position: the decoder, as llama2.c's run.c reads it. With
+     * {@code segments} (row starts of independent texts, then T; the chunk is at position 0), RoPE and
+     * attention run per text on its own rows and its own keys; every other op is row-wise, so it runs on
+     * the whole chunk at once whatever the packing.
+     */
+    private void step(int[] tokens, int[] segments, HiddenStateListener listener, LogitRows logitRows) {
         int T = tokens.length, d = c.dim(), kv = c.kvDim(), qd = c.qDim(), h = c.hiddenDim();
         int pos0 = position;
         b.embed(x, model.embedding(), tokens);
@@ -188,9 +239,13 @@ public final class Session implements AutoCloseable {
             if (w.bq() != null) b.addBias(q, w.bq(), T);
             if (w.bk() != null) b.addBias(k, w.bk(), T);
             if (w.bv() != null) b.addBias(v, w.bv(), T);
-            b.rope(q, T, c.heads(), c.headDim(), pos0, cos, sin);
-            b.rope(k, T, c.kvHeads(), c.headDim(), pos0, cos, sin);
-            b.attention(att, q, kCache.get(l), vCache.get(l), T, pos0, c.heads(), c.kvHeads(), c.headDim());
+            if (segments == null) {
+                b.rope(q, T, c.heads(), c.headDim(), pos0, cos, sin);
+                b.rope(k, T, c.kvHeads(), c.headDim(), pos0, cos, sin);
+                b.attention(att, q, kCache.get(l), vCache.get(l), T, pos0, c.heads(), c.kvHeads(), c.headDim());
+            } else {
+                packedAttention(segments, l);
+            }
             b.matmul(xb2, att, w.wo(), T);
             b.add(x, xb2, (long) T * d);
             // MLP block: x += Wdown · (silu(Wgate·n(x)) ⊙ Wup·n(x))
@@ -210,6 +265,24 @@ public final class Session implements AutoCloseable {
             case ALL -> b.matmul(logits, xb, model.output(), T);
         }
         position += T;
+    }
+
+    /**
+     * RoPE and attention of a packed chunk, one text at a time: text rows [r, r + n) are positions 0 … n-1,
+     * and their keys are cache rows [r, r + n), so the cache seen from row r is that text's own cache
+     * (the single-sequence ops, called on slices, give the block-diagonal causal mask).
+     */
+    private void packedAttention(int[] segments, int layer) {
+        int qd = c.qDim(), kv = c.kvDim();
+        Buffer kc = kCache.get(layer), vc = vCache.get(layer);
+        for (int s = 0; s + 1 < segments.length; s++) {
+            int r = segments[s], n = segments[s + 1] - r;
+            Buffer qs = q.slice((long) r * qd, (long) n * qd);
+            Buffer ks = kc.slice((long) r * kv, (long) n * kv), vs = vc.slice((long) r * kv, (long) n * kv);
+            b.rope(qs, n, c.heads(), c.headDim(), 0, cos, sin);
+            b.rope(ks, n, c.kvHeads(), c.headDim(), 0, cos, sin);
+            b.attention(att.slice((long) r * qd, (long) n * qd), qs, ks, vs, n, 0, c.heads(), c.kvHeads(), c.headDim());
+        }
     }
 
     private void emit(HiddenStateListener listener, int index, Buffer src, int rows, int dim, int pos0) {

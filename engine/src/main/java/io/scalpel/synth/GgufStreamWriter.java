@@ -21,15 +21,13 @@ final class GgufStreamWriter {
     private GgufStreamWriter() {}
 
     /**
-     * @param dtype      the file's nominal type (general.file_type)
+     * @param fileType   llama.cpp's general.file_type of the whole file
      * @param storedType each tensor's type (norms stay F32 in quantized files)
      */
-    static void write(FileChannel out, ModelConfig c, String name, List<PlannedTensor> plan, DType dtype,
+    static void write(FileChannel out, ModelConfig c, String name, List<PlannedTensor> plan, int fileType,
                       Function<PlannedTensor, DType> storedType, TensorStreamer streamer) throws IOException {
-        if (dtype == DType.I32) throw new IllegalArgumentException("synthetic weights are float");
-        GgmlType type = GgmlType.of(dtype);
         GgufWriter w = new GgufWriter(ALIGNMENT);
-        GgufModelMetadata.put(w, c, name, GgufModelMetadata.fileType(type));
+        GgufModelMetadata.put(w, c, name, fileType);
         for (PlannedTensor t : plan) {
             DType stored = storedType.apply(t);
             GgmlType storedGgml = GgmlType.of(stored);

@@ -1,5 +1,7 @@
 package io.scalpel.synth;
 
+import io.scalpel.io.GgmlType;
+import io.scalpel.io.GgufModelMetadata;
 import io.scalpel.io.SafetensorsWriter;
 import io.scalpel.model.ModelConfig;
 import io.scalpel.tensor.DType;
@@ -30,8 +32,13 @@ public final class SyntheticCheckpoint {
     /**
      * @param label shape's name as given ("110M", or the custom spec), recorded in the file's metadata
      */
-    public record Spec(String label, ModelConfig shape, DType dtype, SyntheticFormat format, long seed) {
+    public record Spec(String label, ModelConfig shape, DType dtype, TypeMix mix, SyntheticFormat format, long seed) {
+        public Spec(String label, ModelConfig shape, DType dtype, SyntheticFormat format, long seed) {
+            this(label, shape, dtype, TypeMix.UNIFORM, format, seed);
+        }
+
         public Spec {
+            if (mix == TypeMix.Q4_K_M && dtype != DType.Q4_K) throw new IllegalArgumentException("the Q4_K_M mix is a Q4_K file, not " + dtype);
             if (!dtype.isFloat()) throw new IllegalArgumentException("synthetic weights are f32, f16, bf16 or a GGUF quantized type, not " + dtype);
             if (dtype.isQuantized() && format != SyntheticFormat.GGUF) {
                 throw new IllegalArgumentException(dtype.name().toLowerCase(Locale.ROOT) + " is a GGUF encoding: write it with --format gguf");
@@ -42,24 +49,29 @@ public final class SyntheticCheckpoint {
             }
         }
 
-        /** Parses the command-line words: shape (name or spec), dtype f32|f16|bf16, format safetensors|gguf|llama2c. */
+        /**
+         * Parses the command-line words: shape (name or spec), dtype f32|f16|bf16|q8_0|q4_0|q4_k|q6_k|q4_k_m,
+         * format safetensors|gguf|llama2c.
+         */
         public static Spec parse(String shape, String dtype, String format, long seed) {
-            DType dt = switch (dtype.toLowerCase(Locale.ROOT)) {
+            String word = dtype.toLowerCase(Locale.ROOT);
+            TypeMix mix = word.equals("q4_k_m") ? TypeMix.Q4_K_M : TypeMix.UNIFORM;
+            DType dt = switch (word) {
                 case "f32" -> DType.F32;
                 case "f16" -> DType.F16;
                 case "bf16" -> DType.BF16;
                 case "q8_0" -> DType.Q8_0;
                 case "q4_0" -> DType.Q4_0;
-                case "q4_k" -> DType.Q4_K;
+                case "q4_k", "q4_k_m" -> DType.Q4_K;
                 case "q6_k" -> DType.Q6_K;
-                default -> throw new IllegalArgumentException("unknown dtype \"" + dtype + "\" (expected f32, f16, bf16, q8_0, q4_0, q4_k or q6_k)");
+                default -> throw new IllegalArgumentException("unknown dtype \"" + dtype + "\" (expected f32, f16, bf16, q8_0, q4_0, q4_k, q6_k or q4_k_m)");
             };
-            return new Spec(shape, ModelShapes.parse(shape), dt, SyntheticFormat.parse(format), seed);
+            return new Spec(shape, ModelShapes.parse(shape), dt, mix, SyntheticFormat.parse(format), seed);
         }
 
         /** A descriptive file or directory name, e.g. {@code synth-110M-f32-s1.bin}. */
         public String fileName() {
-            String base = "synth-" + label.replaceAll("[^A-Za-z0-9]+", "_") + "-" + dtype.name().toLowerCase(Locale.ROOT) + "-s" + seed;
+            String base = "synth-" + label.replaceAll("[^A-Za-z0-9]+", "_") + "-" + dtypeWord() + "-s" + seed;
             return switch (format) {
                 case SAFETENSORS -> base;
                 case GGUF -> base + ".gguf";
@@ -67,16 +79,29 @@ public final class SyntheticCheckpoint {
             };
         }
 
+        /** The dtype as the command line spells it ("bf16", "q4_k_m"). */
+        public String dtypeWord() {
+            return mix == TypeMix.Q4_K_M ? "q4_k_m" : dtype.name().toLowerCase(Locale.ROOT);
+        }
+
         /**
-         * The type tensor {@code t} is stored as: the spec's dtype, except that with a quantized dtype the
-         * vectors (norm gains) and any matrix whose rows are not whole blocks stay F32 — llama.cpp also keeps
-         * norms in F32 (and falls back to another type for such matrices; F32 is the simple, exact choice).
+         * The type tensor {@code t} is stored as: the spec's dtype (for the Q4_K_M mix, the type
+         * {@link TypeMix} gives the tensor), except that with a quantized dtype the vectors (norm gains) and
+         * any matrix whose rows are not whole blocks stay F32 — llama.cpp also keeps norms in F32 (and falls
+         * back to another type for such matrices; F32 is the simple, exact choice).
          */
         public DType storedType(PlannedTensor t) {
             if (format == SyntheticFormat.LLAMA2C) return DType.F32;
             if (!dtype.isQuantized()) return dtype;
             long[] s = t.shape();
-            return s.length >= 2 && s[s.length - 1] % dtype.blockSize() == 0 ? dtype : DType.F32;
+            if (s.length < 2) return DType.F32;
+            DType wanted = mix.typeOf(t.name(), dtype, shape.layers(), shape.tiedEmbeddings());
+            return s[s.length - 1] % wanted.blockSize() == 0 ? wanted : DType.F32;
+        }
+
+        /** llama.cpp's {@code general.file_type} for the file (15 for the Q4_K_M mix; else by the dtype). */
+        public int fileType() {
+            return mix == TypeMix.Q4_K_M ? TypeMix.Q4_K_M_FILE_TYPE : GgufModelMetadata.fileType(GgmlType.of(dtype));
         }
 
         /** Bytes of tensor data the checkpoint will hold. */
@@ -110,7 +135,7 @@ public final class SyntheticCheckpoint {
                 }
                 case GGUF -> {
                     try (FileChannel out = open(temp)) {
-                        GgufStreamWriter.write(out, spec.shape(), "scalpel synthetic " + spec.label(), plan, spec.dtype(), spec::storedType, streamer);
+                        GgufStreamWriter.write(out, spec.shape(), "scalpel synthetic " + spec.label(), plan, spec.fileType(), spec::storedType, streamer);
                         out.force(true);
                     }
                 }

@@ -39,6 +39,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--controls", defaultValue = "3", description = "Random-direction controls of the same norm, K and alpha (default ${DEFAULT-VALUE}).") int controls;
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the random control directions (default ${DEFAULT-VALUE}).") long seed;
     @Option(names = "--max-tokens", defaultValue = "64", description = "Tokens per text at most when scoring with the probes (default ${DEFAULT-VALUE}).") int maxTokens;
+    @Mixin ActivationBatchOption packing;
     @Option(names = "--out", required = true, description = "Output directory (must not exist).") Path out;
 
     @Override public Integer call() {
@@ -47,6 +48,7 @@ public final class EvalCommand implements Callable<Integer> {
         Probe probe = Probe.load(probeFile);
         Probe second = secondProbeFile == null ? probe : Probe.load(secondProbeFile);
         evaluation.check();
+        packing.check();
         chat.check();
         List<String> promptList = evaluation.promptList(), klPrompts = evaluation.klPromptList();
         Map<String, ContinuationScorer> extra = evaluation.scorers();
@@ -59,8 +61,8 @@ public final class EvalCommand implements Callable<Integer> {
             Tokenizer tok = Tokenizers.checked(Tokenizers.forModel(model), m.transformer().config().vocabSize(), model.model);
             int[] ppl = evaluation.perplexityTokens(tok);
             Map<String, ContinuationScorer> scorers = new LinkedHashMap<>();
-            scorers.put("probe P(avoid), layer " + probe.layer(), new ProbeScorer(m.transformer(), probe, maxTokens));
-            if (second != probe) scorers.put("second probe P(avoid), layer " + second.layer(), new ProbeScorer(m.transformer(), second, maxTokens));
+            scorers.put("probe P(avoid), layer " + probe.layer(), new ProbeScorer(m.transformer(), probe, maxTokens, packing.batchTokens));
+            if (second != probe) scorers.put("second probe P(avoid), layer " + second.layer(), new ProbeScorer(m.transformer(), second, maxTokens, packing.batchTokens));
             scorers = SurgeryPipeline.ordered(scorers, extra, evaluation.primaryScore);
             var evaluator = new SurgeryEvaluator(m.transformer(), tok, m.surgeon(),
                     new SurgeryEvaluator.Settings(newTokens, controls, seed, maxTokens, ppl, 128, 16, evaluation.klTokens), chat.encoder(model, tok));

@@ -1,14 +1,12 @@
 package io.scalpel.cli;
 
 import io.scalpel.io.Checkpoint;
-import io.scalpel.model.LayerWeights;
 import io.scalpel.model.ModelConfig;
 import io.scalpel.tensor.Tensor;
 import io.scalpel.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-import java.util.Arrays;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
@@ -42,11 +40,16 @@ public final class InfoCommand implements Callable<Integer> {
                     c.normEps(), c.ropeTheta(), c.ropeScaling().getClass().getSimpleName(), c.tiedEmbeddings(), ck.qkvBias());
             TreeMap<String, Long> byDtype = new TreeMap<>();
             long params = 0;
-            for (Tensor t : tensors(ck)) {
+            for (Tensor t : ck.weights().tensors()) {
                 byDtype.merge(t.dtype().name(), t.size(), Long::sum);
                 params += t.size();
             }
             System.out.printf("parameters:    %,d (%s)%n", params, byDtype);
+            String label = "tensor types:";
+            for (String line : TensorTypeSummary.lines(ck.weights().tensors(), c.layers())) {
+                System.out.printf("%-14s %s%n", label, line);
+                label = "";
+            }
             System.out.printf("gate rows:     %,d (%d layers × %d) — the surgery's edit site%n", (long) c.layers() * c.hiddenDim(), c.layers(), c.hiddenDim());
             for (int i = 0; i < patches.size(); i++) {
                 var p = patches.get(i);
@@ -61,18 +64,5 @@ public final class InfoCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    private static java.util.List<Tensor> tensors(Checkpoint ck) {
-        var w = ck.weights();
-        var list = new java.util.ArrayList<Tensor>();
-        list.add(w.embedding());
-        for (LayerWeights l : w.layers()) {
-            list.addAll(Arrays.stream(new Tensor[]{l.attnNorm(), l.wq(), l.wk(), l.wv(), l.wo(), l.bq(), l.bk(), l.bv(),
-                    l.ffnNorm(), l.gate(), l.up(), l.down()}).filter(java.util.Objects::nonNull).toList());
-        }
-        list.add(w.finalNorm());
-        if (w.output() != w.embedding()) list.add(w.output());
-        return list;
     }
 }

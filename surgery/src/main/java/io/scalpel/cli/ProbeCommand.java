@@ -45,7 +45,7 @@ public final class ProbeCommand implements Callable<Integer> {
             int index = layer < 0 ? layers : layer;
             var sample = io.scalpel.surgery.pipeline.SurgeryPipeline.balance(texts, data.maxPerClass, training.seed);
             var split = TrainValidationSplit.of(sample, training.validationShare, training.seed);
-            ActivationCollector collector = new ActivationCollector(m.transformer(), index, training.maxTokens);
+            ActivationCollector collector = new ActivationCollector(m.transformer(), new int[]{index}, training.maxTokens, training.packing.batchTokens);
             PromptEncoder encoder = chat.encoder(model, tok);
             LabelledVectors train = vectors(collector, encoder, split.train()), val = vectors(collector, encoder, split.validation());
             Probe probe = switch (training.solverChoice()) {

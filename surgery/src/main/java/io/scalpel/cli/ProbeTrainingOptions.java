@@ -2,6 +2,7 @@ package io.scalpel.cli;
 
 import io.scalpel.surgery.probe.AdamProbeTrainer;
 import io.scalpel.surgery.probe.ProbeSolver;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -18,10 +19,12 @@ public final class ProbeTrainingOptions {
     @Option(names = "--validation-share", defaultValue = "0.1", description = "Share of the texts held out to validate the probe, in (0, 1) (default ${DEFAULT-VALUE}).") double validationShare;
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the split, probe initialisation and controls. Default ${DEFAULT-VALUE}.") long seed;
     @Option(names = "--max-tokens", defaultValue = "64", description = "Tokens per text at most when collecting activations. Default ${DEFAULT-VALUE}.") int maxTokens;
+    @Mixin ActivationBatchOption packing;
 
     /** The checks that need no model; run before anything is opened. */
     void check() {
         if (maxTokens < 1) throw new UserInputException("--max-tokens must be at least 1, got " + maxTokens);
+        packing.check();
         if (!(validationShare > 0 && validationShare < 1)) throw new UserInputException("--validation-share must be in (0, 1), got " + validationShare);
         solverChoice();
     }

@@ -29,7 +29,7 @@ public final class SurgeryOptions {
         if (newTokens < 1) throw new UserInputException("--new-tokens must be at least 1, got " + newTokens);
         probe.check();
         ActivationCache c = noCache ? null : cache != null ? new ActivationCache(cache) : ActivationCache.userDefault();
-        return new SurgeryPipeline.Options(layer, secondLayer, probe.maxTokens, probe.solverChoice(), probe.adam(), probe.validationShare, probe.seed, topK, alpha,
+        return new SurgeryPipeline.Options(layer, secondLayer, probe.maxTokens, probe.packing.batchTokens, probe.solverChoice(), probe.adam(), probe.validationShare, probe.seed, topK, alpha,
                 newTokens, controls, 0, c, progress, EvaluationOptions.DEFAULT_KL_TOKENS, null);
     }
 }

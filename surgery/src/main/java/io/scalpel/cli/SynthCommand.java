@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
         footer = {"", "Example:", "  scalpel synth --shape 110M --dtype bf16 --format safetensors --out /tmp/synth-110M"})
 public final class SynthCommand implements Callable<Integer> {
     @Option(names = "--shape", required = true, description = "15M | 42M | 110M | 1B | 7B | dim=..,hidden=..,layers=..,heads=..,kv=..,vocab=..") String shape;
-    @Option(names = "--dtype", defaultValue = "f32", description = "f32 | f16 | bf16 (default ${DEFAULT-VALUE}).") String dtype;
+    @Option(names = "--dtype", defaultValue = "f32", description = "f32 | f16 | bf16, or a GGUF type (--format gguf): q8_0 | q4_0 | q4_k | q6_k | q4_k_m (llama.cpp's Q4_K_M mix: Q4_K, with Q6_K for output and some layers' attn_v/ffn_down). Default ${DEFAULT-VALUE}.") String dtype;
     @Option(names = "--format", defaultValue = "safetensors", description = "safetensors | gguf | llama2c (default ${DEFAULT-VALUE}).") String format;
     @Option(names = "--seed", defaultValue = "1", description = "Seed (same seed, same bytes). Default ${DEFAULT-VALUE}.") long seed;
     @Option(names = "--out", required = true, description = "Output path (a directory for safetensors, a file otherwise); must not exist.") Path out;

@@ -4,6 +4,7 @@ import io.scalpel.backend.cpu.CpuBackend;
 import io.scalpel.io.Checkpoint;
 import io.scalpel.model.Transformer;
 import io.scalpel.surgery.activations.ActivationCache;
+import io.scalpel.surgery.activations.ActivationCollector;
 import io.scalpel.surgery.data.DemoData;
 import io.scalpel.surgery.edit.Surgeon;
 import io.scalpel.surgery.evaluate.Perplexity;
@@ -48,7 +49,7 @@ class SurgerySearchTest {
         Tokenizer tok = TokenizerLoader.load(SharedData.require("models/stories260K/tok512.bin"));
         int[] ppl = tok.encode(Files.readString(SharedData.require("data/tinystories/tinystories_sample.txt")), false);
         List<String> prompts = DemoData.prompts().subList(0, 8);
-        SurgeryPipeline.Options o = new SurgeryPipeline.Options(-1, -1, 24, ProbeSolver.LOGISTIC_REGRESSION, AdamProbeTrainer.Settings.paper(),
+        SurgeryPipeline.Options o = new SurgeryPipeline.Options(-1, -1, 24, ActivationCollector.DEFAULT_BATCH_TOKENS, ProbeSolver.LOGISTIC_REGRESSION, AdamProbeTrainer.Settings.paper(),
                 0.1, 0, null, 1f, 12, CONTROLS, 60, (ActivationCache) null, false, 8, null);
         SearchGrid grid = new SearchGrid(List.of(1f, 3f), List.of(20, 60), List.of(5));
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());

@@ -1,10 +1,7 @@
 package io.scalpel.bench.cpu;
 
-import io.scalpel.backend.Buffer;
-import io.scalpel.backend.Weight;
 import io.scalpel.backend.cpu.CpuBackend;
 import io.scalpel.tensor.DType;
-import io.scalpel.tensor.Tensor;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -19,8 +16,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -45,44 +40,25 @@ public class MatmulBenchmark {
     @Param({"1", "64"})
     public int rows;
 
-    private CpuBackend backend;
     private Arena arena;
-    private Weight weight;
-    private Buffer x, out;
-    private int n, k;
+    private MatmulOperands operands;
 
     @Setup
     public void setUp() {
-        String[] nk = shape.split("x");
-        n = Integer.parseInt(nk[0]);
-        k = Integer.parseInt(nk[1]);
         arena = Arena.ofShared();
-        MemorySegment data = arena.allocate((long) n * k * dtype.bytes(), 64);
-        SplittableRandom random = new SplittableRandom(1);
-        for (long i = 0; i < (long) n * k; i++) {
-            float v = (float) (random.nextGaussian() * 0.02);
-            if (dtype == DType.F32) data.setAtIndex(Tensor.F32_LE, i, v);
-            else data.setAtIndex(Tensor.I16_LE, i, (short) dtype.encode(v));
-        }
-        backend = new CpuBackend();
-        weight = backend.upload(new Tensor("w", dtype, new long[]{n, k}, data));
-        x = backend.allocate((long) rows * k);
-        float[] xs = new float[rows * k];
-        for (int i = 0; i < xs.length; i++) xs[i] = (float) random.nextGaussian();
-        backend.write(x, xs);
-        out = backend.allocate((long) rows * n);
+        operands = MatmulOperands.open(shape, dtype, rows, new CpuBackend(), arena);
     }
 
     @Benchmark
     public void matmul(ByteCounters counters) {
-        backend.matmul(out, x, weight, rows);
-        counters.bytes += (long) n * k * dtype.bytes();
-        counters.flops += 2L * rows * n * k;
+        operands.multiply();
+        counters.bytes += (long) operands.n() * operands.k() * dtype.bytes();
+        counters.flops += operands.flops();
     }
 
     @TearDown
     public void tearDown() {
-        backend.close();
+        operands.close();
         arena.close();
     }
 }

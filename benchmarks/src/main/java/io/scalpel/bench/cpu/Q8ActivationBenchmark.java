@@ -33,12 +33,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The two ways to multiply Q8_0 weights by an activation row, one thread each, same matrix: (a) the engine's
- * kernel — decode weight blocks to fp32 in registers and FMA with the fp32 x ({@code widenInRegisters}); (b)
+ * kernel — the int8 quants converted to fp32 in registers, Σ q·x per block in 8 lanes, then one multiply by
+ * the block's scale ({@code widenInRegisters}, {@code QuantRowDot}); (b)
  * llama.cpp's trick — quantize x to 8 bits per 32-block once, then int8·int8 products summed in integers
  * per block and scaled by d_w·d_x ({@code int8Activations}). The Vector API has no multiply-add-pairs of
  * bytes (vpmaddubsw) or shorts (vpmaddwd), so (b) widens bytes to shorts, multiplies 16 lanes at a time and
  * folds pairs of shorts into ints with shifts. (b) is a benchmark-only prototype; it also changes the
- * numbers (x's own 8-bit rounding), which (a) avoids: its results are the reference's bit for bit.
+ * numbers (x's own 8-bit rounding, ~2⁻⁸ relative per element), which (a) avoids: its results are within
+ * fp32 summation rounding of a float64 dot of the reference's decoded weights.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)

@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code CpuBackend.matmul} on GGUF-quantized weights kept as stored (Q8_0, Q4_0, Q4_K, Q6_K): matrix-vector
- * (rows = 1, decode: blocks decoded in registers) and matrix-matrix (rows = 64: each 4-row tile decoded
+ * (rows = 1, decode: Σ q·x per block in registers, one scale per block) and matrix-matrix (rows = 64: each 4-row tile decoded
  * once, then the fp32 tile kernel). The bytes/s counter counts the quantized bytes, so it is the
  * bandwidth a decode step gets; compare with {@link MatmulBenchmark}'s F32/F16 rows of the same shape.
  */

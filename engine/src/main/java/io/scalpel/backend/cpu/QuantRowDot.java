@@ -1,131 +1,304 @@
 package io.scalpel.backend.cpu;
 
 import io.scalpel.tensor.DType;
+import io.scalpel.tensor.Tensor;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Dot products of quantized weight rows (Q8_0, Q4_0, Q4_K, Q6_K, as stored) with one fp32 activation
- * row — the decode kernel for quantized weights. Q8_0 and Q4_0 blocks are decoded in registers
- * ({@link QuantBlocks}) and multiplied straight into the accumulators; K-quant super-blocks are decoded
- * into a 4 KB scratch that stays in L1 and dotted from there. Either way the weights are read from memory
- * once, in their stored size. Four rows at a time share each load of x and give four FMA chains.
+ * row — the decode kernel for quantized weights. The weights are read once, in their stored size, and
+ * each block's scale is applied once per block, not once per element.
  *
- * <p>Summation order is {@link RowDot}'s (one accumulator per row over k in steps of F.length(),
- * lanes added left to right), and the decoded values are the reference codec's, so a row's result is
- * bit-identical to "decode with the reference, then {@link RowDot#dot}" — and to the prefill path,
- * which decodes rows with {@link QuantWiden} and runs {@link TileDot}.
+ * <p><b>Summation rule</b> (docs/design.md, "Quantized decode"). Vectors have 8 float lanes. Within a
+ * scale group (a Q8_0/Q4_0 block of 32, a Q4_K sub-block of 32, a Q6_K sub-block of 16) the integer
+ * quants, converted to float exactly, are multiplied by x lane-wise: {@code s = q₀·x₀}, then
+ * {@code s = fma(qᵢ, xᵢ, s)} for the group's next 8 elements in index order. The group then enters its
+ * row's accumulator once: {@code acc = fma(s, scale, acc)}; Q4_K's min enters as
+ * {@code acc = fma(Σx, −dmin·m, acc)} with {@code Σx} the lane-wise sum of the sub-block's x vectors
+ * ({@code ((x₀ + x₁) + x₂) + x₃}), the same for every row. Lanes are added left to right at the end.
+ * This is not the reference's "decode each element to fp32, then dot": the rounding happens at
+ * different places, so results agree with "reference-decode, then dot" to within
+ * {@code (h + 2)·2⁻²⁴·Σ|termᵢ|}, with h ≤ k/32 + 12 the most roundings on any term's path (in its
+ * group, in its accumulator, combining accumulators, adding lanes) and termᵢ the products of x with the
+ * scaled quants and, for Q4_K, with the min —
+ * {@code QuantKernelsTest} holds the kernels to that bound against a float64 dot. Interpreted and
+ * compiled runs give the same bits (every step is an IEEE operation in a fixed order), and a row's
+ * result does not depend on the rows beside it or the thread split.
  *
- * <p>Alternative measured (docs/benchmarks.md, "Quantized GGUF"): quantizing x to 8 bits per block
- * and multiplying integers, as llama.cpp does. Without 8-bit multiply-add-pairs in the Vector API,
- * the integer products need two widenings and the float path stays ahead.
+ * <p>Why this shape (measured, docs/benchmarks.md "Quantized GGUF"): the former kernel decoded every
+ * element exactly as the reference does (byte → float, × scale, − min) before its FMA: ~0.3–0.4 ns per
+ * weight, compute-bound at a third of the memory bandwidth. Every Vector API call is written out in the
+ * kernel bodies on purpose: a helper method of ours is not force-inlined, and once a kernel's parse
+ * reaches C2's inlining node budget the helper stays a call and its vectors are boxed (2–3× slower).
+ * The blocks are unrolled by hand for 8 lanes: a loop over a block's four vectors was compiled as a
+ * general loop (range checks, spills) and cost twice as much. 8 lanes because a Q8_0 block's 32 quants
+ * are then four 8-byte loads; on AVX-512 this runs on 256-bit registers, which is enough for a
+ * matrix-vector product bounded by memory bandwidth; where 256-bit integer vectors are not available
+ * ({@link #VECTOR} false) rows are decoded with the reference codec and dotted by {@link RowDot}.
+ *
+ * <p>Prefill keeps the exact decoded values: {@link QuantWiden} decodes into {@link Gemm}'s panels the
+ * reference's values, which Gemm sums as one fma chain per output, so prefill equals "reference-decode,
+ * then that chain" bit for bit and agrees with decode to within the bound above.
  */
 final class QuantRowDot {
     private QuantRowDot() {}
 
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
+    /** 8 stored bytes, one per float lane. */
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_64;
+    /** True where C2 compiles 256-bit integer vectors (AVX2, AVX-512, SVE ≥ 256). */
+    static final boolean VECTOR = IntVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
+    private static final ValueLayout.OfByte I8 = ValueLayout.JAVA_BYTE;
+
     /** {@code out[outOff + j] = W[j,:] · x} for rows {@code j} in [from, to) of a quantized [n, k] weight. */
     static void rows(MemorySegment w, DType dtype, int from, int to, int k, float[] x, int xOff, float[] out, int outOff) {
         long rb = dtype.rowBytes(k);
-        int j = from;
-        if (QuantBlocks.VECTOR) {
-            switch (dtype) {
-                case Q8_0 -> { for (; j + 4 <= to; j += 4) q8_0x4(w, j * rb, rb, k, x, xOff, out, outOff + j); }
-                case Q4_0 -> { for (; j + 4 <= to; j += 4) q4_0x4(w, j * rb, rb, k, x, xOff, out, outOff + j); }
-                case Q4_K, Q6_K -> {
-                    float[] scratch = new float[4 * 256]; // once per chunk of rows
-                    for (; j + 4 <= to; j += 4) kQuantx4(w, dtype == DType.Q4_K, j * rb, rb, k, x, xOff, out, outOff + j, scratch);
-                }
-                case F32, F16, BF16, I32 -> throw new IllegalArgumentException(dtype + " is not quantized");
-            }
-        }
-        if (j < to) {
-            float[] row = new float[k]; // only for the last rows of an n not divisible by 4
-            for (; j < to; j++) {
-                QuantWiden.row(w, dtype, j, k, row, 0);
+        if (!VECTOR) {
+            float[] row = new float[k];
+            for (int j = from; j < to; j++) {
+                dtype.codec().decodeRow(w, j * rb, k, row, 0);
                 out[outOff + j] = RowDot.dot(row, 0, x, xOff, k);
             }
+            return;
+        }
+        switch (dtype) {
+            case Q8_0, Q4_0 -> {
+                boolean q8 = dtype == DType.Q8_0;
+                int j = from;
+                for (; j + 4 <= to; j += 4) {
+                    long r = j * rb;
+                    if (q8) q8_0x4(w, r, r + rb, r + 2 * rb, r + 3 * rb, k, x, xOff, out, outOff + j);
+                    else q4_0x4(w, r, r + rb, r + 2 * rb, r + 3 * rb, k, x, xOff, out, outOff + j);
+                }
+                if (j < to) {
+                    float[] four = new float[4]; // the last rows of an n not divisible by 4: the same arithmetic, one row four times
+                    for (; j < to; j++) {
+                        long r = j * rb;
+                        if (q8) q8_0x4(w, r, r, r, r, k, x, xOff, four, 0);
+                        else q4_0x4(w, r, r, r, r, k, x, xOff, four, 0);
+                        out[outOff + j] = four[0];
+                    }
+                }
+            }
+            case Q4_K -> { for (int j = from; j < to; j++) out[outOff + j] = q4k(w, j * rb, k, x, xOff); }
+            case Q6_K -> { for (int j = from; j < to; j++) out[outOff + j] = q6k(w, j * rb, k, x, xOff); }
+            case F32, F16, BF16, I32 -> throw new IllegalArgumentException(dtype + " is not quantized");
         }
     }
 
-    private static float sum(FloatVector acc) {
-        float r = 0f;
-        for (int l = 0; l < acc.length(); l++) r += acc.lane(l); // left to right: the same bits interpreted or compiled
-        return r;
-    }
-
-    private static void q8_0x4(MemorySegment w, long r0, long rb, int k, float[] x, int xOff, float[] out, int o) {
-        int L = QuantBlocks.F.length();
-        long r1 = r0 + rb, r2 = r1 + rb, r3 = r2 + rb;
-        FloatVector a0 = FloatVector.zero(QuantBlocks.F), a1 = a0, a2 = a0, a3 = a0;
+    /** Q8_0, rows at byte offsets r0..r3: per block of 34 bytes (fp16 d, 32 int8), s = Σ q·x in 8 lanes, acc += s·d. */
+    private static void q8_0x4(MemorySegment w, long r0, long r1, long r2, long r3, int k, float[] x, int xOff, float[] out, int o) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < k / 32; b++) {
             long bo = 34L * b;
-            float d0 = QuantBlocks.half(w, r0 + bo), d1 = QuantBlocks.half(w, r1 + bo);
-            float d2 = QuantBlocks.half(w, r2 + bo), d3 = QuantBlocks.half(w, r3 + bo);
-            for (int i = 0; i < 32; i += L) {
-                FloatVector xv = FloatVector.fromArray(QuantBlocks.F, x, xOff + 32 * b + i);
-                a0 = QuantBlocks.q8_0(w, r0 + bo, i, d0).fma(xv, a0);
-                a1 = QuantBlocks.q8_0(w, r1 + bo, i, d1).fma(xv, a1);
-                a2 = QuantBlocks.q8_0(w, r2 + bo, i, d2).fma(xv, a2);
-                a3 = QuantBlocks.q8_0(w, r3 + bo, i, d3).fma(xv, a3);
-            }
+            int xb = xOff + 32 * b;
+            FloatVector x0 = FloatVector.fromArray(F, x, xb), x1 = FloatVector.fromArray(F, x, xb + 8);
+            FloatVector x2 = FloatVector.fromArray(F, x, xb + 16), x3 = FloatVector.fromArray(F, x, xb + 24);
+            long q = r0 + bo + 2;
+            FloatVector s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).mul(x0);
+            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 8, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(x1, s);
+            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 16, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(x2, s);
+            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 24, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(x3, s);
+            a0 = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Tensor.I16_LE, q - 2))), a0);
+            q = r1 + bo + 2;
+            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).mul(x0);
+            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 8, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(x1, s);
+            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 16, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(x2, s);
+            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 24, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(x3, s);
+            a1 = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Tensor.I16_LE, q - 2))), a1);
+            q = r2 + bo + 2;
+            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).mul(x0);
+            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 8, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(x1, s);
+            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 16, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(x2, s);
+            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 24, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(x3, s);
+            a2 = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Tensor.I16_LE, q - 2))), a2);
+            q = r3 + bo + 2;
+            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).mul(x0);
+            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 8, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(x1, s);
+            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 16, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(x2, s);
+            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 24, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(x3, s);
+            a3 = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Tensor.I16_LE, q - 2))), a3);
         }
-        out[o] = sum(a0);
-        out[o + 1] = sum(a1);
-        out[o + 2] = sum(a2);
-        out[o + 3] = sum(a3);
-    }
-
-    private static void q4_0x4(MemorySegment w, long r0, long rb, int k, float[] x, int xOff, float[] out, int o) {
-        int L = QuantBlocks.F.length();
-        long r1 = r0 + rb, r2 = r1 + rb, r3 = r2 + rb;
-        FloatVector a0 = FloatVector.zero(QuantBlocks.F), a1 = a0, a2 = a0, a3 = a0;
-        for (int b = 0; b < k / 32; b++) {
-            long bo = 18L * b;
-            float d0 = QuantBlocks.half(w, r0 + bo), d1 = QuantBlocks.half(w, r1 + bo);
-            float d2 = QuantBlocks.half(w, r2 + bo), d3 = QuantBlocks.half(w, r3 + bo);
-            for (int i = 0; i < 32; i += L) {
-                FloatVector xv = FloatVector.fromArray(QuantBlocks.F, x, xOff + 32 * b + i);
-                a0 = QuantBlocks.q4_0(w, r0 + bo, i, d0).fma(xv, a0);
-                a1 = QuantBlocks.q4_0(w, r1 + bo, i, d1).fma(xv, a1);
-                a2 = QuantBlocks.q4_0(w, r2 + bo, i, d2).fma(xv, a2);
-                a3 = QuantBlocks.q4_0(w, r3 + bo, i, d3).fma(xv, a3);
-            }
+        float t0 = 0f, t1 = 0f, t2 = 0f, t3 = 0f;
+        for (int l = 0; l < 8; l++) { // left to right: the same bits interpreted or compiled
+            t0 += a0.lane(l);
+            t1 += a1.lane(l);
+            t2 += a2.lane(l);
+            t3 += a3.lane(l);
         }
-        out[o] = sum(a0);
-        out[o + 1] = sum(a1);
-        out[o + 2] = sum(a2);
-        out[o + 3] = sum(a3);
+        out[o] = t0;
+        out[o + 1] = t1;
+        out[o + 2] = t2;
+        out[o + 3] = t3;
     }
 
     /**
-     * The K-quants (256-element super-blocks with per-sub-block scales): each super-block of the four rows is
-     * decoded into a 4 × 256 scratch in L1 ({@link QuantWiden}), then dotted in the package order. Decoding
-     * in the FMA loop itself, as Q8_0/Q4_0 do, made a loop body C2 would not inline its helpers into
-     * (measured ~30× slower: the vectors were boxed).
+     * Q4_0, rows at r0..r3: per block of 18 bytes (fp16 d, 16 bytes; byte j holds element j low and j+16
+     * high, each stored + 8): s over elements 0–7, 8–15, 16–23, 24–31 in that order, acc += s·d.
      */
-    private static void kQuantx4(MemorySegment w, boolean q4k, long r0, long rb, int k, float[] x, int xOff, float[] out, int o, float[] scratch) {
-        int L = QuantBlocks.F.length();
-        int blockBytes = q4k ? 144 : 210;
-        FloatVector a0 = FloatVector.zero(QuantBlocks.F), a1 = a0, a2 = a0, a3 = a0;
-        for (int b = 0; b < k / 256; b++) {
-            for (int r = 0; r < 4; r++) {
-                long bo = r0 + r * rb + (long) blockBytes * b;
-                if (q4k) QuantWiden.q4kBlock(w, bo, scratch, 256 * r);
-                else QuantWiden.q6kBlock(w, bo, scratch, 256 * r);
-            }
-            int xb = xOff + 256 * b;
-            for (int i = 0; i < 256; i += L) {
-                FloatVector xv = FloatVector.fromArray(QuantBlocks.F, x, xb + i);
-                a0 = FloatVector.fromArray(QuantBlocks.F, scratch, i).fma(xv, a0);
-                a1 = FloatVector.fromArray(QuantBlocks.F, scratch, 256 + i).fma(xv, a1);
-                a2 = FloatVector.fromArray(QuantBlocks.F, scratch, 512 + i).fma(xv, a2);
-                a3 = FloatVector.fromArray(QuantBlocks.F, scratch, 768 + i).fma(xv, a3);
-            }
+    private static void q4_0x4(MemorySegment w, long r0, long r1, long r2, long r3, int k, float[] x, int xOff, float[] out, int o) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < k / 32; b++) {
+            long bo = 18L * b;
+            int xb = xOff + 32 * b;
+            FloatVector x0 = FloatVector.fromArray(F, x, xb), x1 = FloatVector.fromArray(F, x, xb + 8);
+            FloatVector x2 = FloatVector.fromArray(F, x, xb + 16), x3 = FloatVector.fromArray(F, x, xb + 24);
+            long q = r0 + bo + 2;
+            IntVector v = (IntVector) ByteVector.fromMemorySegment(B, w, q, Widen.LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector u = (IntVector) ByteVector.fromMemorySegment(B, w, q + 8, Widen.LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            FloatVector s = ((FloatVector) v.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
+            s = ((FloatVector) u.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s);
+            s = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).fma(x2, s);
+            s = ((FloatVector) u.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).fma(x3, s);
+            a0 = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Tensor.I16_LE, q - 2))), a0);
+            q = r1 + bo + 2;
+            v = (IntVector) ByteVector.fromMemorySegment(B, w, q, Widen.LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            u = (IntVector) ByteVector.fromMemorySegment(B, w, q + 8, Widen.LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            s = ((FloatVector) v.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
+            s = ((FloatVector) u.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s);
+            s = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).fma(x2, s);
+            s = ((FloatVector) u.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).fma(x3, s);
+            a1 = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Tensor.I16_LE, q - 2))), a1);
+            q = r2 + bo + 2;
+            v = (IntVector) ByteVector.fromMemorySegment(B, w, q, Widen.LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            u = (IntVector) ByteVector.fromMemorySegment(B, w, q + 8, Widen.LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            s = ((FloatVector) v.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
+            s = ((FloatVector) u.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s);
+            s = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).fma(x2, s);
+            s = ((FloatVector) u.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).fma(x3, s);
+            a2 = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Tensor.I16_LE, q - 2))), a2);
+            q = r3 + bo + 2;
+            v = (IntVector) ByteVector.fromMemorySegment(B, w, q, Widen.LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            u = (IntVector) ByteVector.fromMemorySegment(B, w, q + 8, Widen.LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            s = ((FloatVector) v.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
+            s = ((FloatVector) u.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s);
+            s = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).fma(x2, s);
+            s = ((FloatVector) u.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).fma(x3, s);
+            a3 = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Tensor.I16_LE, q - 2))), a3);
         }
-        out[o] = sum(a0);
-        out[o + 1] = sum(a1);
-        out[o + 2] = sum(a2);
-        out[o + 3] = sum(a3);
+        float t0 = 0f, t1 = 0f, t2 = 0f, t3 = 0f;
+        for (int l = 0; l < 8; l++) { // left to right: the same bits interpreted or compiled
+            t0 += a0.lane(l);
+            t1 += a1.lane(l);
+            t2 += a2.lane(l);
+            t3 += a3.lane(l);
+        }
+        out[o] = t0;
+        out[o + 1] = t1;
+        out[o + 2] = t2;
+        out[o + 3] = t3;
+    }
+
+    /**
+     * One Q4_K row at byte {@code r}: per 64-element chunk c of a 144-byte super-block (32 bytes of qs,
+     * sub-block 2c in the low nibbles, 2c+1 in the high ones), s_lo and s_hi over the chunk's four 8-element
+     * stretches in order; acc_lo += s_lo·d·sc_{2c}, acc_lo += Σx_lo·(−dmin·m_{2c}), acc_hi likewise for
+     * 2c+1. Two accumulators keep two FMA chains in flight; they are added (lo + hi) before the lanes.
+     */
+    private static float q4k(MemorySegment w, long r, int k, float[] x, int xOff) {
+        FloatVector lo = FloatVector.zero(F), hi = lo;
+        for (int u = 0; u < k / 64; u++) {
+            int c = u & 3, j = 2 * c;
+            long bo = r + 144L * (u >> 2), sc = bo + 4;
+            // get_scale_min_k4 for sub-blocks j and j + 1, written out: a call here would spill every vector register
+            int scLo, mLo, scHi, mHi;
+            if (c < 2) {
+                scLo = w.get(I8, sc + j) & 63;
+                mLo = w.get(I8, sc + j + 4) & 63;
+                scHi = w.get(I8, sc + j + 1) & 63;
+                mHi = w.get(I8, sc + j + 5) & 63;
+            } else {
+                scLo = (w.get(I8, sc + j + 4) & 0xF) | (((w.get(I8, sc + j - 4) & 0xFF) >>> 6) << 4);
+                mLo = ((w.get(I8, sc + j + 4) & 0xFF) >>> 4) | (((w.get(I8, sc + j) & 0xFF) >>> 6) << 4);
+                scHi = (w.get(I8, sc + j + 5) & 0xF) | (((w.get(I8, sc + j - 3) & 0xFF) >>> 6) << 4);
+                mHi = ((w.get(I8, sc + j + 5) & 0xFF) >>> 4) | (((w.get(I8, sc + j + 1) & 0xFF) >>> 6) << 4);
+            }
+            float d = Float.float16ToFloat(w.get(Tensor.I16_LE, bo)), dmin = Float.float16ToFloat(w.get(Tensor.I16_LE, bo + 2));
+            long q = bo + 16 + 32L * c;
+            int xb = xOff + 64 * u;
+            FloatVector x0 = FloatVector.fromArray(F, x, xb), x1 = FloatVector.fromArray(F, x, xb + 8);
+            FloatVector x2 = FloatVector.fromArray(F, x, xb + 16), x3 = FloatVector.fromArray(F, x, xb + 24);
+            FloatVector y0 = FloatVector.fromArray(F, x, xb + 32), y1 = FloatVector.fromArray(F, x, xb + 40);
+            FloatVector y2 = FloatVector.fromArray(F, x, xb + 48), y3 = FloatVector.fromArray(F, x, xb + 56);
+            IntVector v = (IntVector) ByteVector.fromMemorySegment(B, w, q, Widen.LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            FloatVector sl = ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).mul(x0);
+            FloatVector sh = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).mul(y0);
+            v = (IntVector) ByteVector.fromMemorySegment(B, w, q + 8, Widen.LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            sl = ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).fma(x1, sl);
+            sh = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(y1, sh);
+            v = (IntVector) ByteVector.fromMemorySegment(B, w, q + 16, Widen.LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            sl = ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).fma(x2, sl);
+            sh = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(y2, sh);
+            v = (IntVector) ByteVector.fromMemorySegment(B, w, q + 24, Widen.LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            sl = ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).fma(x3, sl);
+            sh = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(y3, sh);
+            lo = sl.fma(FloatVector.broadcast(F, d * scLo), lo);
+            lo = x0.add(x1).add(x2).add(x3).fma(FloatVector.broadcast(F, -(dmin * mLo)), lo);
+            hi = sh.fma(FloatVector.broadcast(F, d * scHi), hi);
+            hi = y0.add(y1).add(y2).add(y3).fma(FloatVector.broadcast(F, -(dmin * mHi)), hi);
+        }
+        FloatVector a = lo.add(hi);
+        float t = 0f;
+        for (int l = 0; l < 8; l++) t += a.lane(l); // left to right: the same bits interpreted or compiled
+        return t;
+    }
+
+    /**
+     * One Q6_K row at byte {@code r}: per unit of 64 elements (half h of a 210-byte super-block, sub-block
+     * pair is = 0, 1: elements 16·is .. 16·is+16 of each of the half's four groups of 32), each group's
+     * sub-block of 16 gives s = q·x over its two 8-element stretches and enters acc_g += s·d·scale.
+     * Four accumulators (one per group), added ((g0 + g1) + g2) + g3 before the lanes.
+     */
+    private static float q6k(MemorySegment w, long r, int k, float[] x, int xOff) {
+        FloatVector g0 = FloatVector.zero(F), g1 = g0, g2 = g0, g3 = g0;
+        for (int u = 0; u < k / 64; u++) {
+            int h = (u >> 1) & 1, is = u & 1;
+            long bo = r + 210L * (u >> 2);
+            float d = Float.float16ToFloat(w.get(Tensor.I16_LE, bo + 208));
+            long ql = bo + 64L * h + 16 * is, qh = bo + 128 + 32L * h + 16 * is, sc = bo + 192 + 8L * h + is;
+            int xb = xOff + 256 * (u >> 2) + 128 * h + 16 * is;
+            IntVector a0 = (IntVector) ByteVector.fromMemorySegment(B, w, ql, Widen.LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector a1 = (IntVector) ByteVector.fromMemorySegment(B, w, ql + 8, Widen.LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector b0 = (IntVector) ByteVector.fromMemorySegment(B, w, ql + 32, Widen.LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector b1 = (IntVector) ByteVector.fromMemorySegment(B, w, ql + 40, Widen.LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector h0 = (IntVector) ByteVector.fromMemorySegment(B, w, qh, Widen.LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            IntVector h1 = (IntVector) ByteVector.fromMemorySegment(B, w, qh + 8, Widen.LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            // group 0: low nibble of ql[l], qh bits 0-1
+            FloatVector s = ((FloatVector) a0.and(0xF).or(h0.lanewise(VectorOperators.LSHL, 4).and(0x30)).sub(32).convert(VectorOperators.I2F, 0))
+                    .mul(FloatVector.fromArray(F, x, xb));
+            s = ((FloatVector) a1.and(0xF).or(h1.lanewise(VectorOperators.LSHL, 4).and(0x30)).sub(32).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromArray(F, x, xb + 8), s);
+            g0 = s.fma(FloatVector.broadcast(F, d * w.get(I8, sc)), g0);
+            // group 1: low nibble of ql[32 + l], qh bits 2-3
+            s = ((FloatVector) b0.and(0xF).or(h0.lanewise(VectorOperators.LSHL, 2).and(0x30)).sub(32).convert(VectorOperators.I2F, 0))
+                    .mul(FloatVector.fromArray(F, x, xb + 32));
+            s = ((FloatVector) b1.and(0xF).or(h1.lanewise(VectorOperators.LSHL, 2).and(0x30)).sub(32).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromArray(F, x, xb + 40), s);
+            g1 = s.fma(FloatVector.broadcast(F, d * w.get(I8, sc + 2)), g1);
+            // group 2: high nibble of ql[l], qh bits 4-5
+            s = ((FloatVector) a0.lanewise(VectorOperators.LSHR, 4).or(h0.and(0x30)).sub(32).convert(VectorOperators.I2F, 0))
+                    .mul(FloatVector.fromArray(F, x, xb + 64));
+            s = ((FloatVector) a1.lanewise(VectorOperators.LSHR, 4).or(h1.and(0x30)).sub(32).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromArray(F, x, xb + 72), s);
+            g2 = s.fma(FloatVector.broadcast(F, d * w.get(I8, sc + 4)), g2);
+            // group 3: high nibble of ql[32 + l], qh bits 6-7
+            s = ((FloatVector) b0.lanewise(VectorOperators.LSHR, 4).or(h0.lanewise(VectorOperators.LSHR, 2).and(0x30)).sub(32).convert(VectorOperators.I2F, 0))
+                    .mul(FloatVector.fromArray(F, x, xb + 96));
+            s = ((FloatVector) b1.lanewise(VectorOperators.LSHR, 4).or(h1.lanewise(VectorOperators.LSHR, 2).and(0x30)).sub(32).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromArray(F, x, xb + 104), s);
+            g3 = s.fma(FloatVector.broadcast(F, d * w.get(I8, sc + 6)), g3);
+        }
+        FloatVector a = g0.add(g1).add(g2).add(g3);
+        float t = 0f;
+        for (int l = 0; l < 8; l++) t += a.lane(l); // left to right: the same bits interpreted or compiled
+        return t;
     }
 }

@@ -5,7 +5,7 @@ import io.scalpel.tensor.DType;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A quantized weight row decoded to fp32 — what prefill tiles ({@link Matmul}), embeddings and the
+ * A quantized weight row decoded to fp32 — what prefill panels ({@link GemmPack}), embeddings and the
  * surgery's row scans read. Bit-identical to the reference codec ({@link QuantBlocks}), F.length()
  * elements per step.
  */
@@ -14,7 +14,14 @@ final class QuantWiden {
 
     /** Decodes row {@code row} of a quantized [rows, k] weight into {@code dst[dstOff .. dstOff+k)}. */
     static void row(MemorySegment w, DType dtype, long row, int k, float[] dst, int dstOff) {
-        long off = row * dtype.rowBytes(k);
+        blocks(w, dtype, row * dtype.rowBytes(k), k, dst, dstOff);
+    }
+
+    /**
+     * Decodes the {@code k} elements (whole blocks) stored from byte {@code off} into
+     * {@code dst[dstOff .. dstOff+k)} — a row, or a block-aligned stretch of one (prefill's K-blocks, {@link GemmPack}).
+     */
+    static void blocks(MemorySegment w, DType dtype, long off, int k, float[] dst, int dstOff) {
         if (!QuantBlocks.VECTOR) {
             dtype.codec().decodeRow(w, off, k, dst, dstOff);
             return;

@@ -12,8 +12,8 @@ import java.lang.foreign.MemorySegment;
  * the decode (matrix-vector) kernel. Four rows at a time share each load of x and give four
  * independent FMA chains and four memory streams.
  *
- * <p>Summation order, shared by every kernel in this package so that decode, prefill and any thread
- * split agree: one vector accumulator per (row, token) over k in steps of {@code F.length()}, lanes
+ * <p>Summation order, shared by the decode kernels so that any thread split agrees (prefill's GEMM has
+ * its own, see {@link Gemm}): one vector accumulator per row over k in steps of {@code F.length()}, lanes
  * added left to right, then the scalar tail added in index order. Not {@code reduceLanes}: compiled, it
  * associates differently than interpreted, and the same forward pass must give the same bits on its
  * first run and its later ones (surgery's revert tests compare bits).

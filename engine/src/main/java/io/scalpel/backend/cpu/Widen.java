@@ -91,11 +91,18 @@ final class Widen {
 
     /** Widens stored row {@code row} of a [rows, k] weight into {@code dst[dstOff .. dstOff+k)}. */
     static void row(MemorySegment w, DType dtype, long row, int k, float[] dst, int dstOff) {
+        run(w, dtype, row * dtype.rowBytes(k), k, dst, dstOff);
+    }
+
+    /**
+     * Widens the {@code k} stored elements from byte {@code off} (for quantized types: whole blocks) into
+     * {@code dst[dstOff .. dstOff+k)} — a row, or a stretch of one (prefill's K-blocks, {@link GemmPack}).
+     */
+    static void run(MemorySegment w, DType dtype, long off, int k, float[] dst, int dstOff) {
         if (dtype.isQuantized()) {
-            QuantWiden.row(w, dtype, row, k, dst, dstOff);
+            QuantWiden.blocks(w, dtype, off, k, dst, dstOff);
             return;
         }
-        long off = row * k * dtype.bytes();
         int L = F.length(), i = 0;
         switch (dtype) {
             case F32 -> MemorySegment.copy(w, Tensor.F32_LE, off, dst, dstOff, k);

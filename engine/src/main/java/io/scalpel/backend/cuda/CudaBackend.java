@@ -4,6 +4,7 @@ import io.scalpel.backend.Backend;
 import io.scalpel.backend.Buffer;
 import io.scalpel.backend.DecodeGraphs;
 import io.scalpel.backend.Weight;
+import io.scalpel.backend.cpu.QuantRowUpdate;
 import io.scalpel.tensor.DType;
 import io.scalpel.tensor.Tensor;
 import io.scalpel.backend.cuda.driver.CudaDriver;
@@ -229,14 +230,29 @@ public final class CudaBackend implements Backend, DecodeGraphs {
         context.bind();
         long ids = tokens.length == 1 && tokens[0] == chosenToken && chosenTokenSlot != null ? chosenTokenSlot.at(0) : uploadInts(tokens);
         launch(LaunchShapes.rowsByColumns(tokens.length, t.cols()),
-                args(CudaKernel.byDType(t.dtype(), CudaKernel.EMBED_F32, CudaKernel.EMBED_F16, CudaKernel.EMBED_BF16))
+                args(embedKernel(t.dtype()))
                         .pointer("out", o.pointer()).pointer("table", t.pointer()).pointer("tokens", ids)
                         .int32("count", tokens.length).int32("vocab", t.rows()).int32("dim", t.cols()));
+    }
+
+    /** The gather for a table of {@code dtype}: quantized tables are decoded row by row on the device (embedding.cu). */
+    private static CudaKernel embedKernel(DType dtype) {
+        return CudaKernel.byAnyDType(dtype, CudaKernel.EMBED_F32, CudaKernel.EMBED_F16, CudaKernel.EMBED_BF16,
+                CudaKernel.EMBED_Q8_0, CudaKernel.EMBED_Q4_0, CudaKernel.EMBED_Q4_K, CudaKernel.EMBED_Q6_K);
+    }
+
+    /** Norm gains and biases are vectors: GGUF files store them F32 (llama.cpp quantizes matrices only); a quantized one is refused. */
+    private static void refuseQuantizedVector(CudaWeight w, String op) {
+        if (w.dtype().isQuantized()) {
+            throw new UnsupportedOperationException(op + ": " + w.name() + " is stored as " + w.dtype()
+                    + "; the CUDA backend takes F32, F16 or BF16 " + op + " weights (GGUF files store them as F32)");
+        }
     }
 
     @Override public void rmsNorm(Buffer out, Buffer x, Weight gamma, int rows, int dim, float eps) {
         CudaBuffer o = CudaBuffer.of(out), xi = CudaBuffer.of(x);
         CudaWeight g = CudaWeight.of(gamma);
+        refuseQuantizedVector(g, "rmsNorm");
         if (g.rows() * (long) g.cols() != dim) throw new IllegalArgumentException("rmsNorm: gamma " + g + " for dim " + dim);
         need(o, (long) rows * dim, "rmsNorm output");
         need(xi, (long) rows * dim, "rmsNorm input");
@@ -257,9 +273,7 @@ public final class CudaBackend implements Backend, DecodeGraphs {
         if (rows == 0 || n == 0) return;
         context.bind();
         if (cw.dtype().isQuantized()) {
-            // Decode and prefill alike: one warp per output feature, x rows strided over grid y (quant_matvec.cu).
-            // Other ops (embedding, norms, surgery) have no quantized CUDA kernels yet and refuse such weights.
-            launch(LaunchShapes.warpPerRow(n, rows), matmulArgs(CudaKernel.quantMatvec(cw.dtype()), o, xi, cw, rows));
+            quantizedMatmul(o, xi, cw, rows);
             return;
         }
         if (rows == 1) {
@@ -305,7 +319,24 @@ public final class CudaBackend implements Backend, DecodeGraphs {
         return true;
     }
 
-    /** A matrix-matrix product with an explicit variant (benchmarks and tests compare them side by side). */
+    /**
+     * A product with a weight kept in GGUF blocks. Decode: one warp per output feature (quant_matvec.cu), the
+     * blocks read once. Prefill: the fp32 tiled GEMM with W decoded as each tile is staged (matmul.cu), so
+     * each weight block is read once per 64 x rows instead of once per row.
+     */
+    private void quantizedMatmul(CudaBuffer o, CudaBuffer xi, CudaWeight cw, int rows) {
+        if (rows == 1) {
+            launch(LaunchShapes.warpPerRow(cw.rows(), 1), matmulArgs(CudaKernel.quantMatvec(cw.dtype()), o, xi, cw, 1));
+        } else {
+            launch(LaunchShapes.matmulTiled(rows, cw.rows()), matmulArgs(CudaKernel.byQuantType(cw.dtype(),
+                    CudaKernel.MATMUL_TILED_Q8_0, CudaKernel.MATMUL_TILED_Q4_0, CudaKernel.MATMUL_TILED_Q4_K, CudaKernel.MATMUL_TILED_Q6_K), o, xi, cw, rows));
+        }
+    }
+
+    /**
+     * A matrix-matrix product with an explicit variant (benchmarks and tests compare them side by side). A
+     * quantized weight has one prefill kernel, whatever the variant asked.
+     */
     public void matmul(Buffer out, Buffer x, Weight w, int rows, MatmulVariant variant) {
         CudaBuffer o = CudaBuffer.of(out), xi = CudaBuffer.of(x);
         CudaWeight cw = CudaWeight.of(w);
@@ -313,7 +344,8 @@ public final class CudaBackend implements Backend, DecodeGraphs {
         need(xi, (long) rows * cw.cols(), "matmul input");
         if (rows == 0 || cw.rows() == 0) return;
         context.bind();
-        matmulWith(variant, o, xi, cw, rows);
+        if (cw.dtype().isQuantized()) quantizedMatmul(o, xi, cw, rows);
+        else matmulWith(variant, o, xi, cw, rows);
     }
 
     /** Which variant actually runs for a weight of {@code dtype}: F32 has no tensor-core path, cuBLAS takes F32 only. */
@@ -347,6 +379,7 @@ public final class CudaBackend implements Backend, DecodeGraphs {
     @Override public void addBias(Buffer x, Weight bias, int rows) {
         CudaBuffer xi = CudaBuffer.of(x);
         CudaWeight b = CudaWeight.of(bias);
+        refuseQuantizedVector(b, "addBias");
         int cols = Math.toIntExact((long) b.rows() * b.cols());
         need(xi, (long) rows * cols, "addBias");
         if (rows == 0 || cols == 0) return;
@@ -462,7 +495,8 @@ public final class CudaBackend implements Backend, DecodeGraphs {
         if (cw.rows() == 0) return;
         context.bind();
         launch(LaunchShapes.warpPerRow(cw.rows(), 1),
-                args(CudaKernel.byDType(cw.dtype(), CudaKernel.ROW_COSINES_F32, CudaKernel.ROW_COSINES_F16, CudaKernel.ROW_COSINES_BF16))
+                args(CudaKernel.byAnyDType(cw.dtype(), CudaKernel.ROW_COSINES_F32, CudaKernel.ROW_COSINES_F16, CudaKernel.ROW_COSINES_BF16,
+                        CudaKernel.ROW_COSINES_Q8_0, CudaKernel.ROW_COSINES_Q4_0, CudaKernel.ROW_COSINES_Q4_K, CudaKernel.ROW_COSINES_Q6_K))
                         .pointer("out", o.pointer()).pointer("w", cw.pointer()).pointer("v", vb.pointer())
                         .int32("rows", cw.rows()).int32("cols", cw.cols()));
     }
@@ -474,6 +508,10 @@ public final class CudaBackend implements Backend, DecodeGraphs {
         for (int r : rows) checkRow(cw, r);
         if (rows.length == 0 || cw.cols() == 0) return;
         context.bind();
+        if (cw.dtype().isQuantized()) {
+            addToQuantizedRows(cw, rows, vb, alpha);
+            return;
+        }
         CudaKernel kernel = CudaKernel.byDType(cw.dtype(), CudaKernel.ADD_TO_ROWS_F32, CudaKernel.ADD_TO_ROWS_F16, CudaKernel.ADD_TO_ROWS_BF16);
         // A row listed k times is edited k times, in order, as on the CPU: one launch per round of distinct rows.
         for (int[] round : distinctRounds(rows)) {
@@ -482,6 +520,27 @@ public final class CudaBackend implements Backend, DecodeGraphs {
                     .pointer("w", cw.pointer()).pointer("rowIds", ids).int32("count", round.length)
                     .pointer("v", vb.pointer()).float32("alpha", alpha).int32("rows", cw.rows()).int32("cols", cw.cols()));
         }
+    }
+
+    /**
+     * The edit on rows kept in GGUF blocks, done on the host with the CPU backend's own code
+     * ({@link QuantRowUpdate}: decode, one fp32 FMA per element, re-encode with the type's quantizer): the
+     * listed rows' blocks come back, are edited in listed order (a repeated row twice) and go back to the
+     * device. The quantizer chooses new block scales from the edited values — a data-dependent search whose
+     * every rounding a kernel would have to reproduce — so the host keeps the stored bytes identical to the
+     * CPU backend's by construction. The cost is moving K rows each way, once per edit (tiny next to
+     * evaluating the edited model).
+     */
+    private void addToQuantizedRows(CudaWeight w, int[] rows, CudaBuffer v, float alpha) {
+        Map<Integer, Integer> slotOfRow = new LinkedHashMap<>();
+        int[] slots = new int[rows.length];
+        for (int i = 0; i < rows.length; i++) slots[i] = slotOfRow.computeIfAbsent(rows[i], r -> slotOfRow.size());
+        int[] distinct = slotOfRow.keySet().stream().mapToInt(Integer::intValue).toArray();
+        float[] direction = new float[w.cols()];
+        toHost(MemorySegment.ofArray(direction), v.pointer(), (long) direction.length * Float.BYTES);
+        byte[] blocks = readRows(w, distinct);
+        QuantRowUpdate.addToRows(MemorySegment.ofArray(blocks), w.dtype(), w.cols(), slots, direction, 0, alpha, distinct.length);
+        writeRows(w, distinct, blocks);
     }
 
     @Override public byte[] readRows(Weight w, int[] rows) {
@@ -581,7 +640,7 @@ public final class CudaBackend implements Backend, DecodeGraphs {
         if (chosenTokenSlot == null) throw new IllegalStateException("no token has been chosen on the device yet");
         context.bind();
         launch(LaunchShapes.rowsByColumns(1, t.cols()),
-                args(CudaKernel.byDType(t.dtype(), CudaKernel.EMBED_F32, CudaKernel.EMBED_F16, CudaKernel.EMBED_BF16))
+                args(embedKernel(t.dtype()))
                         .pointer("out", o.pointer()).pointer("table", t.pointer()).pointer("tokens", chosenTokenSlot.at(0))
                         .int32("count", 1).int32("vocab", t.rows()).int32("dim", t.cols()));
     }

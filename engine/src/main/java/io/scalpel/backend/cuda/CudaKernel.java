@@ -23,6 +23,10 @@ public enum CudaKernel {
     EMBED_F32(PtxModule.EMBEDDING, "embed_f32", POINTER, POINTER, POINTER, INT, INT, INT),
     EMBED_F16(PtxModule.EMBEDDING, "embed_f16", POINTER, POINTER, POINTER, INT, INT, INT),
     EMBED_BF16(PtxModule.EMBEDDING, "embed_bf16", POINTER, POINTER, POINTER, INT, INT, INT),
+    EMBED_Q8_0(PtxModule.EMBEDDING, "embed_q8_0", POINTER, POINTER, POINTER, INT, INT, INT),
+    EMBED_Q4_0(PtxModule.EMBEDDING, "embed_q4_0", POINTER, POINTER, POINTER, INT, INT, INT),
+    EMBED_Q4_K(PtxModule.EMBEDDING, "embed_q4_k", POINTER, POINTER, POINTER, INT, INT, INT),
+    EMBED_Q6_K(PtxModule.EMBEDDING, "embed_q6_k", POINTER, POINTER, POINTER, INT, INT, INT),
 
     RMSNORM_F32(PtxModule.RMSNORM, "rmsnorm_f32", POINTER, POINTER, POINTER, INT, INT, FLOAT),
     RMSNORM_F16(PtxModule.RMSNORM, "rmsnorm_f16", POINTER, POINTER, POINTER, INT, INT, FLOAT),
@@ -70,12 +74,20 @@ public enum CudaKernel {
     MATMUL_TILED_F32(PtxModule.MATMUL, "matmul_tiled_f32", POINTER, POINTER, POINTER, INT, INT, INT),
     MATMUL_TILED_F16(PtxModule.MATMUL, "matmul_tiled_f16", POINTER, POINTER, POINTER, INT, INT, INT),
     MATMUL_TILED_BF16(PtxModule.MATMUL, "matmul_tiled_bf16", POINTER, POINTER, POINTER, INT, INT, INT),
+    MATMUL_TILED_Q8_0(PtxModule.MATMUL, "matmul_tiled_q8_0", POINTER, POINTER, POINTER, INT, INT, INT),
+    MATMUL_TILED_Q4_0(PtxModule.MATMUL, "matmul_tiled_q4_0", POINTER, POINTER, POINTER, INT, INT, INT),
+    MATMUL_TILED_Q4_K(PtxModule.MATMUL, "matmul_tiled_q4_k", POINTER, POINTER, POINTER, INT, INT, INT),
+    MATMUL_TILED_Q6_K(PtxModule.MATMUL, "matmul_tiled_q6_k", POINTER, POINTER, POINTER, INT, INT, INT),
     MATMUL_WMMA_F16(PtxModule.MATMUL, "matmul_wmma_f16", POINTER, POINTER, POINTER, INT, INT, INT),
     MATMUL_WMMA_BF16(PtxModule.MATMUL, "matmul_wmma_bf16", POINTER, POINTER, POINTER, INT, INT, INT),
 
     ROW_COSINES_F32(PtxModule.SURGERY, "row_cosines_f32", POINTER, POINTER, POINTER, INT, INT),
     ROW_COSINES_F16(PtxModule.SURGERY, "row_cosines_f16", POINTER, POINTER, POINTER, INT, INT),
     ROW_COSINES_BF16(PtxModule.SURGERY, "row_cosines_bf16", POINTER, POINTER, POINTER, INT, INT),
+    ROW_COSINES_Q8_0(PtxModule.SURGERY, "row_cosines_q8_0", POINTER, POINTER, POINTER, INT, INT),
+    ROW_COSINES_Q4_0(PtxModule.SURGERY, "row_cosines_q4_0", POINTER, POINTER, POINTER, INT, INT),
+    ROW_COSINES_Q4_K(PtxModule.SURGERY, "row_cosines_q4_k", POINTER, POINTER, POINTER, INT, INT),
+    ROW_COSINES_Q6_K(PtxModule.SURGERY, "row_cosines_q6_k", POINTER, POINTER, POINTER, INT, INT),
     ADD_TO_ROWS_F32(PtxModule.SURGERY, "add_to_rows_f32", POINTER, POINTER, INT, POINTER, FLOAT, INT, INT),
     ADD_TO_ROWS_F16(PtxModule.SURGERY, "add_to_rows_f16", POINTER, POINTER, INT, POINTER, FLOAT, INT, INT),
     ADD_TO_ROWS_BF16(PtxModule.SURGERY, "add_to_rows_bf16", POINTER, POINTER, INT, POINTER, FLOAT, INT, INT),
@@ -102,12 +114,24 @@ public enum CudaKernel {
     public List<KernelParam> params() { return params; }
 
     /** The quantized matrix-vector kernel for a weight stored as {@code dtype} (quant_matvec.cu). */
-    static CudaKernel quantMatvec(DType dtype) {
+    static CudaKernel quantMatvec(DType dtype) { return byQuantType(dtype, MATVEC_Q8_0, MATVEC_Q4_0, MATVEC_Q4_K, MATVEC_Q6_K); }
+
+    /**
+     * The kernel of one op family for a weight of any stored dtype: F32/F16/BF16 from the first three, the
+     * GGUF block types from the last four.
+     */
+    static CudaKernel byAnyDType(DType dtype, CudaKernel f32, CudaKernel f16, CudaKernel bf16,
+                                 CudaKernel q8_0, CudaKernel q4_0, CudaKernel q4_k, CudaKernel q6_k) {
+        return dtype.isQuantized() ? byQuantType(dtype, q8_0, q4_0, q4_k, q6_k) : byDType(dtype, f32, f16, bf16);
+    }
+
+    /** Picks the variant of a kernel family for a weight kept in GGUF blocks. */
+    static CudaKernel byQuantType(DType dtype, CudaKernel q8_0, CudaKernel q4_0, CudaKernel q4_k, CudaKernel q6_k) {
         return switch (dtype) {
-            case Q8_0 -> MATVEC_Q8_0;
-            case Q4_0 -> MATVEC_Q4_0;
-            case Q4_K -> MATVEC_Q4_K;
-            case Q6_K -> MATVEC_Q6_K;
+            case Q8_0 -> q8_0;
+            case Q4_0 -> q4_0;
+            case Q4_K -> q4_k;
+            case Q6_K -> q6_k;
             case F32, F16, BF16, I32 -> throw new IllegalArgumentException(dtype + " is not a quantized type");
         };
     }

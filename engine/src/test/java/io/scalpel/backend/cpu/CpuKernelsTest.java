@@ -77,14 +77,22 @@ class CpuKernelsTest {
         }
     }
 
+    /** Prefill's summation order by hand: one fused multiply-add chain over k in index order, from 0. */
+    static float fmaChain(float[] w, int wOff, float[] x, int xOff, int k) {
+        float acc = 0f;
+        for (int i = 0; i < k; i++) acc = Math.fma(w[wOff + i], x[xOff + i], acc);
+        return acc;
+    }
+
     @ParameterizedTest
-    // k = 701: short rows (decode reads a 4-row block as one stream); 2311 > RowDot.SHORT_ROW: four row streams.
+    // k = 701 = 2·Gemm.KC + 189: short rows for decode (a 4-row block read as one stream) and three of
+    // prefill's K-blocks; 2311 > RowDot.SHORT_ROW: four row streams. Neither is a multiple of 4, 6 or the
+    // vector length, and n·k > WorkerPool.INLINE_WORK, so decode and prefill both go through the pool's split.
     @CsvSource({"F32, 701", "F16, 701", "BF16, 701", "F32, 2311", "F16, 2311", "BF16, 2311"})
-    void matmulMatchesNaiveAndDecodeAgreesWithPrefill(DType dtype, int k) {
-        // Neither a multiple of 4 nor of the vector length, and large enough (n·k > WorkerPool.INLINE_WORK)
-        // that decode and prefill both go through the worker pool's split, not the inline path.
+    void decodeAndPrefillMatchTheirReferencesAndEachOther(DType dtype, int k) {
         int n = 397, rows = 9;
         assertEquals(k == 701, k <= RowDot.SHORT_ROW, "each k takes the decode path its comment says");
+        assertTrue(k > 2 * Gemm.KC, "k spans more than two of prefill's K-blocks");
         assertTrue((long) n * k > WorkerPool.INLINE_WORK);
         SplittableRandom random = new SplittableRandom(5);
         try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(3)) {
@@ -106,35 +114,50 @@ class CpuKernelsTest {
             for (int t = 0; t < rows; t++) {
                 float[] decode = new float[n];
                 matmul.run(w, dtype, n, k, x, t * k, 1, decode, 0);
-                float[] prefillRow = java.util.Arrays.copyOfRange(prefill, t * n, (t + 1) * n);
-                // Same summation order (lanes reduced left to right, F16 chunks keep the accumulators): the same bits.
-                for (int j = 0; j < n; j++) assertEquals(Float.floatToRawIntBits(prefillRow[j]), Float.floatToRawIntBits(decode[j]), "row " + t + ", output " + j + ": decode vs prefill");
                 for (int j = 0; j < n; j++) {
-                    double naive = 0;
-                    for (int i = 0; i < k; i++) naive += (double) wf[j * k + i] * x[t * k + i];
-                    assertEquals(naive, decode[j], 1e-4 * Math.max(1, Math.abs(naive)));
+                    double exact = 0, scale = 0;
+                    for (int i = 0; i < k; i++) {
+                        exact += (double) wf[j * k + i] * x[t * k + i];
+                        scale += Math.abs((double) wf[j * k + i] * x[t * k + i]);
+                    }
+                    String at = "token " + t + ", output " + j;
+                    assertEquals(Float.floatToRawIntBits(RowDot.dot(wf, j * k, x, t * k, k)), Float.floatToRawIntBits(decode[j]), "decode's order, " + at);
+                    assertEquals(Float.floatToRawIntBits(fmaChain(wf, j * k, x, t * k, k)), Float.floatToRawIntBits(prefill[t * n + j]), "prefill's order, " + at);
+                    // Two fp32 orders of the same sum: each within 1e-5 of Σ|w·x| of the float64 value, so of each other.
+                    assertTrue(Math.abs(decode[j] - exact) <= 1e-5 * scale, "decode vs float64, " + at);
+                    assertTrue(Math.abs(prefill[t * n + j] - exact) <= 1e-5 * scale, "prefill vs float64, " + at);
                 }
             }
         }
     }
 
     @Test
-    void everyPrefillTileEqualsTheSingleRowDotBitForBit() {
-        // Both tiles must give RowDot.dot's bits (the package's order), whatever the vector width.
-        int k = 2 * Widen.F.length() * 7 + 3, n = 8, rows = 4;
+    void gemmGivesTheFmaChainsBitsForEveryShapeAndThreadCount() {
+        // Token counts around both tile widths (narrow and wide, padding), rows around the tiles and the panel, k across
+        // K-blocks with a short last one; one thread and three (different splits) must give the same bits.
+        int T = GemmTile.TOKENS, n = Gemm.NC + GemmTile.WEIGHT_ROWS + 1, k = Gemm.KC + 7;
         SplittableRandom random = new SplittableRandom(11);
-        float[] w = new float[4 * k], x = new float[rows * k];
-        for (int i = 0; i < w.length; i++) w[i] = (float) random.nextGaussian();
-        for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
-        float[] two = new float[rows * n], one = new float[rows * n];
-        TileDot.tile4x2(w, k, x, 0, 0, two, 0, n, 4);
-        TileDot.tile4x2(w, k, x, 0, 2, two, 0, n, 4);
-        for (int t = 0; t < rows; t++) TileDot.tile4x1(w, k, x, 0, t, one, 0, n, 4);
-        for (int t = 0; t < rows; t++) {
-            for (int r = 0; r < 4; r++) {
-                int expected = Float.floatToRawIntBits(RowDot.dot(w, r * k, x, t * k, k)), at = t * n + 4 + r;
-                assertEquals(expected, Float.floatToRawIntBits(two[at]), "4x2 token " + t + " row " + r);
-                assertEquals(expected, Float.floatToRawIntBits(one[at]), "4x1 token " + t + " row " + r);
+        float[] wf = new float[n * k];
+        for (int i = 0; i < wf.length; i++) wf[i] = (float) random.nextGaussian();
+        try (Arena arena = Arena.ofShared(); WorkerPool one = new WorkerPool(1); WorkerPool three = new WorkerPool(3, 0)) {
+            MemorySegment w = arena.allocate((long) n * k * 4);
+            for (int i = 0; i < wf.length; i++) w.setAtIndex(Tensor.F32_LE, i, wf[i]);
+            Gemm serial = new Gemm(one), split = new Gemm(three);
+            for (int rows : new int[]{1, 2, GemmTile.NARROW_TOKENS, GemmTile.NARROW_TOKENS + 1, T - 1, T, T + 1, 2 * T + 3}) {
+                float[] x = new float[rows * k + 5];
+                for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
+                for (Gemm g : new Gemm[]{serial, split}) {
+                    float[] out = new float[rows * n + 3];
+                    java.util.Arrays.fill(out, Float.NaN);
+                    g.run(w, DType.F32, n, k, x, 5, rows, out, 3); // offsets on both sides
+                    for (int i = 0; i < 3; i++) assertTrue(Float.isNaN(out[i]), "wrote before the output at " + i);
+                    for (int t = 0; t < rows; t++) {
+                        for (int j = 0; j < n; j++) {
+                            assertEquals(Float.floatToRawIntBits(fmaChain(wf, j * k, x, 5 + t * k, k)), Float.floatToRawIntBits(out[3 + t * n + j]),
+                                    (g == serial ? "1 thread" : "3 threads") + ", rows " + rows + ", token " + t + ", output " + j);
+                        }
+                    }
+                }
             }
         }
     }

@@ -16,8 +16,13 @@ public final class ProbeScorer implements ContinuationScorer {
     private final ActivationCollector collector;
 
     public ProbeScorer(Transformer model, Probe probe, int maxTokens) {
+        this(model, probe, maxTokens, ActivationCollector.DEFAULT_BATCH_TOKENS);
+    }
+
+    /** @param batchTokens rows per packed prefill (1 = one sequence per prefill); the scores do not depend on it */
+    public ProbeScorer(Transformer model, Probe probe, int maxTokens, int batchTokens) {
         this.probe = probe;
-        this.collector = new ActivationCollector(model, probe.layer(), maxTokens);
+        this.collector = new ActivationCollector(model, new int[]{probe.layer()}, maxTokens, batchTokens);
     }
 
     public Probe probe() { return probe; }

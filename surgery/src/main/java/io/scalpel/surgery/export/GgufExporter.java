@@ -5,6 +5,7 @@ import io.scalpel.io.GgmlType;
 import io.scalpel.io.GgufFile;
 import io.scalpel.io.GgufModelMetadata;
 import io.scalpel.io.GgufReader;
+import io.scalpel.io.GgufTensorInfo;
 import io.scalpel.io.GgufWriter;
 import io.scalpel.io.ModelFormat;
 import io.scalpel.io.RopeRowOrder;
@@ -22,6 +23,8 @@ import io.scalpel.tokenizer.TokenizerDescription;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.OptionalInt;
+import java.util.TreeMap;
 
 /**
  * Writes the model as it is resident now — edits included — as one GGUF file that llama.cpp and
@@ -44,7 +47,7 @@ public final class GgufExporter {
             GgmlType mainType = ggmlType(ck.weights().layers().getFirst().gate());
             String name = ck.metadata().getOrDefault("name", "");
             GgufModelMetadata.put(w, c, name.isEmpty() ? ck.format().path().getFileName().toString() : name,
-                    Math.max(0, GgufModelMetadata.fileType(mainType)));
+                    sourceFileType(ck).orElse(Math.max(0, GgufModelMetadata.fileType(mainType))));
             putTokenizer(w, ck, tokenizer);
 
             TensorNaming n = TensorNaming.GGUF;
@@ -96,6 +99,25 @@ public final class GgufExporter {
             }
         }
         if (tokenizer != null) GgufTokenizerMetadata.put(w, TokenizerDescription.of(tokenizer));
+    }
+
+    /**
+     * The source's {@code general.file_type} where the export writes the source's tensors in their stored types:
+     * a GGUF source whose tensors (elements per type, {@code rope_freqs} aside) are exactly those of the loaded
+     * weights. The type of one matrix cannot tell a Q4_K_M file (15) from Q4_K_S (14); the source can.
+     */
+    static OptionalInt sourceFileType(Checkpoint ck) {
+        if (!(ck.format() instanceof ModelFormat.Gguf g)) return OptionalInt.empty();
+        try (Arena a = Arena.ofConfined()) {
+            GgufFile source = GgufReader.open(g.path(), a);
+            if (!source.metadata().contains("general.file_type")) return OptionalInt.empty();
+            Map<String, Long> stored = new TreeMap<>(), written = new TreeMap<>();
+            for (GgufTensorInfo t : source.tensorInfos()) {
+                if (!t.name().equals("rope_freqs.weight")) stored.merge(t.type().name(), t.elementCount(), Long::sum);
+            }
+            for (Tensor t : ck.weights().tensors()) written.merge(ggmlType(t).name(), t.size(), Long::sum);
+            return stored.equals(written) ? OptionalInt.of(source.metadata().getInt("general.file_type", 0)) : OptionalInt.empty();
+        }
     }
 
     /** The ggml type a tensor is stored in (F32, F16, BF16 now; the quantized types by the same name). */

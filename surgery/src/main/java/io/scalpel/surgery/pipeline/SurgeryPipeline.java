@@ -46,17 +46,18 @@ public final class SurgeryPipeline {
 
     /**
      * @param layer        hidden-state index the probe reads (-1 = L, after the final norm, as the paper)
+     * @param batchTokens  rows per packed prefill when collecting activations (1 = one text per prefill)
      * @param secondLayer  index of the second, independent probe used to score (-1 = L/2)
      * @param topK         rows to edit (null = the paper's share of all gate rows)
      * @param maxPerClass  texts per class at most (seeded sample), 0 = all
      * @param primaryScore the scorer the verdict, the plots and the search's pick use, by name or the start of
      *                     its name ("probe", "second probe", "lexicon", "refusal", "judge"); null = the edit probe
      */
-    public record Options(int layer, int secondLayer, int maxTokens, ProbeSolver solver, AdamProbeTrainer.Settings adam,
+    public record Options(int layer, int secondLayer, int maxTokens, int batchTokens, ProbeSolver solver, AdamProbeTrainer.Settings adam,
                           double validationShare, long seed, Integer topK, float alpha, int newTokens, int randomControls,
                           int maxPerClass, ActivationCache cache, boolean progress, int klPositions, String primaryScore) {
         public Options withEvaluation(int maxPerClass, int klPositions, String primaryScore) {
-            return new Options(layer, secondLayer, maxTokens, solver, adam, validationShare, seed, topK, alpha, newTokens,
+            return new Options(layer, secondLayer, maxTokens, batchTokens, solver, adam, validationShare, seed, topK, alpha, newTokens,
                     randomControls, maxPerClass, cache, progress, klPositions, primaryScore);
         }
     }
@@ -132,8 +133,8 @@ public final class SurgeryPipeline {
     /** The two probe scorers every condition is judged by, named as the report and {@code eval} name them. */
     public Map<String, ContinuationScorer> probeScorers(TrainedProbes p, Options o) {
         Map<String, ContinuationScorer> scorers = new LinkedHashMap<>();
-        scorers.put("probe P(avoid), layer " + p.probe().layer(), new ProbeScorer(model, p.probe(), o.maxTokens()));
-        scorers.put("second probe P(avoid), layer " + p.second().layer(), new ProbeScorer(model, p.second(), o.maxTokens()));
+        scorers.put("probe P(avoid), layer " + p.probe().layer(), new ProbeScorer(model, p.probe(), o.maxTokens(), o.batchTokens()));
+        scorers.put("second probe P(avoid), layer " + p.second().layer(), new ProbeScorer(model, p.second(), o.maxTokens(), o.batchTokens()));
         return scorers;
     }
 
@@ -215,7 +216,7 @@ public final class SurgeryPipeline {
         int[] labels = texts.stream().mapToInt(LabelledText::label).toArray();
         float[][][][] pass = new float[1][][][];
         java.util.function.IntFunction<float[][]> collected = j -> {
-            if (pass[0] == null) pass[0] = new ActivationCollector(model, indices, o.maxTokens()).collectAll(ids, o.progress());
+            if (pass[0] == null) pass[0] = new ActivationCollector(model, indices, o.maxTokens(), o.batchTokens()).collectAll(ids, o.progress());
             return pass[0][j];
         };
         Map<Integer, LabelledVectors> out = new LinkedHashMap<>();
