@@ -19,8 +19,10 @@
 //           bytes per weight, the dominant term — plus 4·k per x row (cached); writes 4·n per row; 2·n·k
 //           flops per row. Memory-bound at rows = 1: time ≈ n·k·bytes-per-weight / bandwidth.
 // Entry points: matvec_q8_0, matvec_q4_0, matvec_q4_k, matvec_q6_k.
-// Reference: CpuBackend.matmul on the same quantized weight (QuantRowDot: reference-decoded values,
-//           fp32 dot), tested in CudaQuantMatvecTest within 1e-5 relative L2.
+// Reference: CpuBackend.matmul on the same quantized weight (QuantRowDot, which applies each block's
+//           scale once per block: within its stated rounding bound of the reference-decoded values'
+//           dot), tested in CudaQuantMatvecTest within 1e-5 relative L2. This kernel decodes every
+//           element as the codecs do, so its order differs from the CPU's; both are fp32 sums.
 #include "common.cuh"
 #include "quant_blocks.cuh"
 
