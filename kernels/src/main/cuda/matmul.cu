@@ -22,7 +22,7 @@
 //   matmul_tiled_q8_0 / _q4_0 / _q4_k / _q6_k: the same kernel for W kept in its GGUF blocks (the
 //   quantized prefill path): each W element is decoded to the reference codec's float as the tile is
 //   staged, so the block reads 0.56–1.06 bytes per weight instead of 4 and the GEMM is the fp32 one.
-//   Reference: CpuBackend.matmul on the same blocks, CudaQuantOpsTest.prefillMatmul.
+//   Reference: CpuBackend.matmul on the same blocks, CudaQuantOpsTest.prefillMatmulMatchesTheCpu.
 //
 // Step 3 — matmul_wmma_T (T = F16 or BF16 only: tensor cores, sm_80+). A 128-thread block (4 warps
 //   as 2x2) owns a 64x64 output tile, each warp a 32x32 piece = 2x2 wmma 16x16x16 fragments with

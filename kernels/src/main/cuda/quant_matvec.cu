@@ -1,15 +1,17 @@
 // quant_matvec.cu — matrix-vector product with GGUF-quantized weights, kept as stored (Q8_0, Q4_0, Q4_K,
 // Q6_K): out[r, :] = x[r, :] · Wᵀ, W of shape [n, k] as ggml blocks, k a multiple of the block size.
 //
-// Math:     out[r, o] = sum_j x[r, j] * w(o, j), w decoded from its block exactly as the Java reference
-//           codecs (io.scalpel.quant.*Codec#decode, ggml's dequantize_row_*) do, operation for operation:
+// Math:     out[r, o] = sum_j x[r, j] * w(o, j), w decoded from its block with the Java reference codecs'
+//           formulas (io.scalpel.quant.*Codec#decode, ggml's dequantize_row_*) — not bit for bit: nvcc may
+//           fuse a multiply and a subtract here, where quant_blocks.cuh's _rn intrinsics forbid it:
 //             Q8_0  (34 B / 32):  d·q                          d fp16, q int8
 //             Q4_0  (18 B / 32):  (nibble − 8)·d                byte i: element i low nibble, i+16 high
 //             Q4_K (144 B / 256): (d·sc_j)·q − dmin·m_j         6-bit (sc, m) per sub-block of 32 (get_scale_min_k4)
 //             Q6_K (210 B / 256): (d·scale_j)·(q − 32)          q = 4 low bits (ql) | 2 high bits (qh) << 4
 //           accumulated in fp32.
 // Mapping:  one warp per output feature o (8 warps = 8 features per 256-thread block, gridDim.x =
-//           ceil(n / 8)); blockIdx.y strides over the x rows (decode has one, prefill many). A row is cut
+//           ceil(n / 8)); blockIdx.y strides over the x rows (launched with one: decode; prefill
+//           runs matmul_tiled_q* in matmul.cu). A row is cut
 //           into units of 32 elements (a Q8_0/Q4_0 block, a Q4_K sub-block, a Q6_K group of two 16-element
 //           sub-blocks); lane l takes units l, l + 32, ... in order, decodes its unit's scale(s) once and
 //           does 32 FMAs against x. A warp step therefore reads 32 consecutive units: 32·34 bytes of Q8_0,
@@ -21,8 +23,8 @@
 // Entry points: matvec_q8_0, matvec_q4_0, matvec_q4_k, matvec_q6_k.
 // Reference: CpuBackend.matmul on the same quantized weight (QuantRowDot, which applies each block's
 //           scale once per block: within its stated rounding bound of the reference-decoded values'
-//           dot), tested in CudaQuantMatvecTest within 1e-5 relative L2. This kernel decodes every
-//           element as the codecs do, so its order differs from the CPU's; both are fp32 sums.
+//           dot), tested in CudaQuantMatvecTest within 1e-5 relative L2. This kernel scales every
+//           element before its FMA, so its order differs from the CPU's; both are fp32 sums.
 #include "common.cuh"
 #include "quant_blocks.cuh"
 

@@ -38,10 +38,12 @@ public final class SyntheticCheckpoint {
         }
 
         public Spec {
+            java.util.Objects.requireNonNull(mix, "mix");
             if (mix == TypeMix.Q4_K_M && dtype != DType.Q4_K) throw new IllegalArgumentException("the Q4_K_M mix is a Q4_K file, not " + dtype);
             if (!dtype.isFloat()) throw new IllegalArgumentException("synthetic weights are f32, f16, bf16 or a GGUF quantized type, not " + dtype);
             if (dtype.isQuantized() && format != SyntheticFormat.GGUF) {
-                throw new IllegalArgumentException(dtype.name().toLowerCase(Locale.ROOT) + " is a GGUF encoding: write it with --format gguf");
+                String word = mix == TypeMix.Q4_K_M ? "q4_k_m" : dtype.name().toLowerCase(Locale.ROOT);
+                throw new IllegalArgumentException(word + " is a GGUF encoding: write it with --format gguf");
             }
             if (format == SyntheticFormat.LLAMA2C && dtype != DType.F32) {
                 throw new IllegalArgumentException("llama2.c .bin files hold fp32 only; write " + dtype.name().toLowerCase(Locale.ROOT)

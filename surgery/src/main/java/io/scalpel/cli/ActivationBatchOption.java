@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 public final class ActivationBatchOption {
     @Option(names = "--batch-tokens", defaultValue = "" + ActivationCollector.DEFAULT_BATCH_TOKENS,
             description = "Rows per prefill when collecting activations: consecutive texts are packed into one pass, each at its own positions "
-                    + "and attending only to itself, so the vectors do not change (1 = one text per prefill). Default ${DEFAULT-VALUE}.")
+                    + "and attending only to itself, so the vectors are those of one text per prefill (bit for bit on the CPU for texts of 2+ tokens; 1 = one text per prefill). Default ${DEFAULT-VALUE}.")
     int batchTokens = ActivationCollector.DEFAULT_BATCH_TOKENS;
 
     void check() {

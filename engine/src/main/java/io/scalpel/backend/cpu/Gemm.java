@@ -15,10 +15,11 @@ import java.util.Arrays;
  * in L1 while it meets every 6-row slice of a weight panel of up to {@link #NC} rows (NC × KC floats,
  * 96 KiB, in L2), widened from the stored dtype once per K-block; the K-blocks of all tokens' activations
  * are packed once per call by the calling thread ({@link GemmPack}). Threads share the output features:
- * the pool hands out chunks of whole 6-row slices, each worker widens and multiplies its own panels, so
- * every weight byte is read from memory once per call and both cores stay busy.
+ * the pool hands out chunks of whole tiles (6 rows, or 12 for the narrow tile), each worker widens and multiplies its own panels, so
+ * every weight byte is read from memory once per call and every thread stays busy.
  *
- * <p>Summation order (the rule for prefill; decode's is {@link RowDot}'s): every output is one fma chain
+ * <p>Summation order (the rule for products of more than one activation row; a one-row product — decode, or a one-token
+ * prompt chunk — takes {@link RowDot}'s): every output is one fma chain
  * over k in index order from 0, the same bits whatever the K-blocking, vector width or thread schedule.
  * It is not decode's order (lanes of a vector accumulator added at the end), so prefill and decode of the
  * same row agree to rounding, not bit for bit; see docs/design.md.
@@ -70,7 +71,7 @@ final class Gemm implements WorkerPool.RangeTask {
         this.out = out;
         this.outOff = outOff;
         try {
-            pool.forRange(n, GemmTile.WEIGHT_ROWS, (long) n * k * rows, this);
+            pool.forRange(n, tileRows, (long) n * k * rows, this); // whole tiles per chunk: no padded rows inside a chunk
         } finally {
             this.w = null; // do not keep a closed mapping or a caller's array reachable
             this.out = null;

@@ -30,6 +30,7 @@ final class Matmul implements WorkerPool.RangeTask {
     }
 
     void run(MemorySegment w, DType dtype, int n, int k, float[] x, int xOff, int rows, float[] out, int outOff) {
+        if (rows == 0 || n == 0) return; // nothing to compute, and decode's path would write n outputs from no row
         if (rows > 1) {
             gemm.run(w, dtype, n, k, x, xOff, rows, out, outOff);
             return;
@@ -43,7 +44,7 @@ final class Matmul implements WorkerPool.RangeTask {
         this.out = out;
         this.outOff = outOff;
         try {
-            pool.forRange(n, 4, (long) n * k * rows, this); // rows is 1 or 0 here
+            pool.forRange(n, 4, (long) n * k, this); // one activation row
         } finally {
             this.w = null; // do not keep a closed mapping or a caller's arrays reachable
             this.x = null;

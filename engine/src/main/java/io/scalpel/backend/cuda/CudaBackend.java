@@ -348,8 +348,12 @@ public final class CudaBackend implements Backend, DecodeGraphs {
         else matmulWith(variant, o, xi, cw, rows);
     }
 
-    /** Which variant actually runs for a weight of {@code dtype}: F32 has no tensor-core path, cuBLAS takes F32 only. */
+    /**
+     * Which variant actually runs for a weight of {@code dtype}: F32 has no tensor-core path, cuBLAS takes F32 only,
+     * and a quantized weight always runs the tiled kernel that decodes its blocks ({@code matmul_tiled_q*}).
+     */
     public MatmulVariant effectiveVariant(MatmulVariant requested, DType dtype) {
+        if (dtype.isQuantized()) return MatmulVariant.TILED;
         return switch (requested) {
             case NAIVE, TILED -> requested;
             case TENSOR_CORE -> dtype == DType.F32 ? MatmulVariant.TILED : MatmulVariant.TENSOR_CORE;

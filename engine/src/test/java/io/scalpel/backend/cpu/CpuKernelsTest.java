@@ -131,6 +131,20 @@ class CpuKernelsTest {
         }
     }
 
+    /** A product of no activation rows computes and writes nothing (decode's path once wrote n outputs from no row). */
+    @Test
+    void zeroRowsWriteNothing() {
+        int n = 397, k = 701;
+        try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2, 0)) {
+            MemorySegment w = arena.allocate((long) n * k * 4);
+            for (int i = 0; i < n * k; i++) w.setAtIndex(Tensor.F32_LE, i, 1f);
+            float[] out = new float[n];
+            java.util.Arrays.fill(out, Float.NaN);
+            new Matmul(pool).run(w, DType.F32, n, k, new float[k], 0, 0, out, 0);
+            for (int j = 0; j < n; j++) assertTrue(Float.isNaN(out[j]), "output " + j + " written by a product of zero rows");
+        }
+    }
+
     @Test
     void gemmGivesTheFmaChainsBitsForEveryShapeAndThreadCount() {
         // Token counts around both tile widths (narrow and wide, padding), rows around the tiles and the panel, k across

@@ -19,7 +19,10 @@ import java.util.List;
  * than the budget runs alone. Only the requested indices are copied off the backend.
  */
 public final class ActivationCollector {
-    /** Rows per packed prefill unless told otherwise: ~10 SST-2-sized texts, a few MiB of buffers on a 7B. */
+    /**
+     * Rows per packed prefill unless told otherwise: ~10 SST-2-sized texts. The session's buffers grow with it
+     * (a 7B's fp32 KV cache for 256 positions is 256 MiB, its 256-row logits buffer 31 MiB at a 32k vocabulary).
+     */
     public static final int DEFAULT_BATCH_TOKENS = 256;
 
     /** Rows per prefill chunk of a text that runs alone (longer than the budget), as a session's default. */
@@ -38,7 +41,7 @@ public final class ActivationCollector {
         this(model, new int[]{index}, maxTokens, DEFAULT_BATCH_TOKENS);
     }
 
-    /** Several hidden-state indices pooled in the same forward passes (one prefill per sequence for all of them). */
+    /** Several hidden-state indices pooled in the same forward passes (one packed pass per batch for all of them). */
     public ActivationCollector(Transformer model, int[] indices, int maxTokens) {
         this(model, indices, maxTokens, DEFAULT_BATCH_TOKENS);
     }
@@ -77,7 +80,7 @@ public final class ActivationCollector {
         int chunk = Math.max(batchTokens, Math.min(maxTokens, LONE_CHUNK));
         try (Session session = model.newSession(Math.max(maxTokens, chunk), chunk);
              ProgressBar bar = progress(sequences.size(), showProgress)) {
-            int budget = Math.min(batchTokens, session.chunkRows());
+            int budget = batchTokens; // the session's chunk is at least this
             List<int[]> pack = new ArrayList<>();
             int packTokens = 0, first = 0;
             for (int s = 0; s <= sequences.size(); s++) {
@@ -115,7 +118,8 @@ public final class ActivationCollector {
     /**
      * The running sums of one pass: which rows belong to which text (the packing the collector asked for),
      * and per text and index a float64 sum over its rows, taken in row order — the order a lone prefill
-     * of the text adds them in, so packing does not change a pooled bit.
+     * of the text adds them in, so packing changes no pooled bit of a text whose rows are the same bits packed or
+     * alone (on the CPU: texts of 2+ tokens; a one-token text alone is a decode step, equal to rounding).
      */
     private static final class Pools implements HiddenStateListener {
         private final int[] indices;

@@ -19,7 +19,7 @@ public final class ProbeScorer implements ContinuationScorer {
         this(model, probe, maxTokens, ActivationCollector.DEFAULT_BATCH_TOKENS);
     }
 
-    /** @param batchTokens rows per packed prefill (1 = one sequence per prefill); the scores do not depend on it */
+    /** @param batchTokens rows per packed prefill (1 = one sequence per prefill); the scores depend on it only to fp32 rounding (see ActivationCollector) */
     public ProbeScorer(Transformer model, Probe probe, int maxTokens, int batchTokens) {
         this.probe = probe;
         this.collector = new ActivationCollector(model, new int[]{probe.layer()}, maxTokens, batchTokens);
