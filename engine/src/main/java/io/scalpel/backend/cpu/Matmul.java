@@ -53,7 +53,7 @@ final class Matmul implements WorkerPool.RangeTask {
     }
 
     @Override public void run(int from, int to, int worker) {
-        if (dtype.isQuantized()) QuantRowDot.rows(w, dtype, from, to, k, x, xOff, out, outOff);
+        if (dtype.isQuantized()) QuantRowDot.rows(w, dtype, from, to, k, x, xOff, out, outOff, scratch[worker]);
         else RowDot.rows(w, dtype, from, to, k, x, xOff, out, outOff, scratch[worker]);
     }
 }

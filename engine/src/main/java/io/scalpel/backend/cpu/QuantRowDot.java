@@ -11,22 +11,20 @@ import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Dot products of quantized weight rows (Q8_0, Q4_0, Q4_K, Q6_K, as stored) with one fp32 activation
- * row — the decode kernel for quantized weights (Q4_K and Q6_K rows are {@link KQuantRowDot}'s). The weights are read once, in their stored size, and
- * each block's scale is applied once per block, not once per element.
+ * Dot products of quantized weight rows (Q8_0, Q4_0 here; Q4_K, Q6_K in {@link KQuantRowDot}, which
+ * states its own layout and rule) with one fp32 activation row — the decode kernel for quantized weights.
+ * The weights are read once, in their stored size, and each block's scale is applied once per block, not
+ * once per element.
  *
  * <p><b>Summation rule</b> (docs/design.md, "Quantized decode"). Vectors have 8 float lanes. Within a
- * scale group (a Q8_0/Q4_0 block of 32, a Q4_K sub-block of 32, a Q6_K sub-block of 16) the integer
+ * scale group (a Q8_0/Q4_0 block of 32) the integer
  * quants, converted to float exactly, are multiplied by x lane-wise: {@code s = q₀·x₀}, then
  * {@code s = fma(qᵢ, xᵢ, s)} for the group's next 8 elements in index order. The group then enters its
- * row's accumulator once: {@code acc = fma(s, scale, acc)}; Q4_K's min enters as
- * {@code acc = fma(Σx, −dmin·m, acc)} with {@code Σx} the lane-wise sum of the sub-block's x vectors
- * ({@code ((x₀ + x₁) + x₂) + x₃}), the same for every row. Lanes are added left to right at the end.
+ * row's accumulator once: {@code acc = fma(s, scale, acc)}. Lanes are added left to right at the end.
  * This is not the reference's "decode each element to fp32, then dot": the rounding happens at
  * different places, so results agree with "reference-decode, then dot" to within
  * {@code (h + 2)·2⁻²⁴·Σ|termᵢ|}, with h ≤ k/32 + 12 the most roundings on any term's path (in its
- * group, in its accumulator, combining accumulators, adding lanes) and termᵢ the products of x with the
- * scaled quants and, for Q4_K, with the min —
+ * group, in its accumulator, adding lanes) and termᵢ the products of x with the scaled quants —
  * {@code QuantKernelsTest} holds the kernels to that bound against a float64 dot. Interpreted and
  * compiled runs give the same bits (every step is an IEEE operation in a fixed order), and a row's
  * result does not depend on the rows beside it or the thread split.
@@ -56,8 +54,11 @@ final class QuantRowDot {
     /** True where C2 compiles 256-bit integer vectors (AVX2, AVX-512, SVE ≥ 256). */
     static final boolean VECTOR = IntVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
 
-    /** {@code out[outOff + j] = W[j,:] · x} for rows {@code j} in [from, to) of a quantized [n, k] weight. */
-    static void rows(MemorySegment w, DType dtype, int from, int to, int k, float[] x, int xOff, float[] out, int outOff) {
+    /**
+     * {@code out[outOff + j] = W[j,:] · x} for rows {@code j} in [from, to) of a quantized [n, k] weight;
+     * {@code scratch} is the calling thread's own (the K-quant kernels lay x out there).
+     */
+    static void rows(MemorySegment w, DType dtype, int from, int to, int k, float[] x, int xOff, float[] out, int outOff, float[] scratch) {
         long rb = dtype.rowBytes(k);
         if (!VECTOR) {
             float[] row = new float[k];
@@ -86,7 +87,7 @@ final class QuantRowDot {
                     }
                 }
             }
-            case Q4_K, Q6_K -> KQuantRowDot.rows(w, dtype, from, to, k, x, xOff, out, outOff);
+            case Q4_K, Q6_K -> KQuantRowDot.rows(w, dtype, from, to, k, x, xOff, out, outOff, scratch);
             case F32, F16, BF16, I32 -> throw new IllegalArgumentException(dtype + " is not quantized");
         }
     }

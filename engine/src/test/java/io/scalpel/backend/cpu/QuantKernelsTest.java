@@ -111,6 +111,7 @@ class QuantKernelsTest {
             double worst = 0;
             for (int t = 0; t < rows; t++) {
                 matmul.run(q.bytes(), dtype, N, K, x, t * K, 1, decode, 0);
+                worst = Math.max(worst, worstDecodeError(q, magnitude, N, K, x, t * K, decode, bound, dtype + " token " + t));
                 for (int j = 0; j < N; j++) {
                     float chain = CpuKernelsTest.fmaChain(q.decoded(), j * K, x, t * K, K); // prefill's order (Gemm)
                     assertEquals(chain, prefill[t * N + j], 0f, dtype + " prefill, token " + t + " row " + j);
@@ -119,13 +120,51 @@ class QuantKernelsTest {
                         exact += (double) q.decoded()[j * K + i] * x[t * K + i];
                         scale += magnitude[j * K + i] * Math.abs(x[t * K + i]);
                     }
-                    double error = Math.abs(decode[j] - exact);
-                    worst = Math.max(worst, error / scale);
-                    assertTrue(error <= bound * scale, dtype + " decode, token " + t + " row " + j + ": " + decode[j] + " vs float64 " + exact + " (bound " + bound * scale + ")");
                     assertTrue(Math.abs(prefill[t * N + j] - exact) <= 1e-5 * scale, dtype + " prefill row " + j + ": " + prefill[t * N + j] + " vs float64 " + exact);
                 }
             }
             assertTrue(worst > 0, dtype + ": decode rounds somewhere (a bound that nothing approaches tests nothing)");
+        }
+    }
+
+    /**
+     * Holds every decoded row to (h + 2)·2⁻²⁴·Σ Mᵢ|xᵢ| against a float64 dot of the reference's decoded
+     * values ({@code bound} = (h + 2)·2⁻²⁴); returns the worst error / Σ Mᵢ|xᵢ| seen.
+     */
+    private static double worstDecodeError(Quantized q, double[] magnitude, int n, int k, float[] x, int xOff, float[] decode, double bound, String label) {
+        double worst = 0;
+        for (int j = 0; j < n; j++) {
+            double exact = 0, scale = 0;
+            for (int i = 0; i < k; i++) {
+                exact += (double) q.decoded()[j * k + i] * x[xOff + i];
+                scale += magnitude[j * k + i] * Math.abs(x[xOff + i]);
+            }
+            double error = Math.abs(decode[j] - exact);
+            worst = Math.max(worst, error / scale);
+            assertTrue(error <= bound * scale, label + " decode row " + j + ": " + decode[j] + " vs float64 " + exact + " (bound " + bound * scale + ")");
+        }
+        return worst;
+    }
+
+    /**
+     * The K-quant kernels (KQuantRowDot) at the shortest row (one super-block, where Q4_K's min terms have
+     * the longest path relative to k/32), a 110M row and a row longer than the pool's scratch (the kernel
+     * allocates its own): every row within h ≤ k/32 + 12.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"Q4_K", "Q6_K"})
+    void kQuantDecodeIsWithinTheRoundingBoundAtEveryRowLength(DType dtype) {
+        int n = 13;
+        try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2, 0)) {
+            Matmul matmul = new Matmul(pool);
+            for (int k : new int[] {256, 768, 8192}) {
+                Quantized q = quantized(dtype, n, k, 11 + k, arena);
+                float[] x = gaussian(k, 12 + k);
+                float[] decode = new float[n];
+                matmul.run(q.bytes(), dtype, n, k, x, 0, 1, decode, 0);
+                double worst = worstDecodeError(q, magnitudes(q, dtype, n, k), n, k, x, 0, decode, (k / 32.0 + 14) * 0x1p-24, dtype + " k " + k);
+                assertTrue(worst > 0, dtype + " k " + k + ": decode rounds somewhere");
+            }
         }
     }
 
