@@ -13,15 +13,16 @@ import java.lang.foreign.ValueLayout;
 /**
  * Quantized GGUF blocks decoded in vector registers, F.length() elements at a time, to exactly the
  * floats the reference codecs in {@code io.scalpel.quant} give: the same fp32 operations in the same
- * order ({@code d·q}; {@code (q − 8)·d}; {@code (d·sc)·q − dmin·m}; {@code (d·sc)·q}), never fused. F.length()
- * stored bytes load as one byte vector; nibbles and 6-bit values are unpacked with lane-wise
- * and/shift/or on the bytes, then converted to floats. Used by {@link QuantWiden} (prefill tiles,
+ * order ({@code d·q}; {@code (q − 8)·d}), never fused (the K-quant super-blocks are decoded in
+ * {@link QuantWiden} itself, in 8-lane vectors). F.length() stored bytes load as one byte vector;
+ * nibbles are unpacked with lane-wise and/shift on the bytes, then converted to floats. Used by {@link QuantWiden} (prefill tiles,
  * embeddings, the surgery's row reads), which therefore sees the reference's values bit for bit; decode
  * ({@link QuantRowDot}) multiplies the integer quants first and scales once per block instead.
  *
- * <p>Every helper takes element offset {@code i} inside its block (or sub-block group) that is a
- * multiple of F.length(); an F.length()-byte load never crosses a sub-block of 16, so F.length() must
- * be 8 or 16 ({@link #VECTOR}); other widths use the reference codec.
+ * <p>Every helper takes element offset {@code i} inside its block that is a multiple of F.length(); an
+ * F.length()-byte load never crosses a Q4_0 half-block of 16, so F.length() must be 8 or 16
+ * ({@link #VECTOR}; 256-bit vectors, which QuantWiden's K-quant decoding uses, then exist too); other
+ * widths use the reference codec.
  */
 final class QuantBlocks {
     static final VectorSpecies<Float> F = Widen.F;
@@ -33,10 +34,6 @@ final class QuantBlocks {
 
     static float half(MemorySegment w, long off) {
         return Float.float16ToFloat(w.get(Tensor.I16_LE, off));
-    }
-
-    static int u8(MemorySegment w, long off) {
-        return w.get(ValueLayout.JAVA_BYTE, off) & 0xFF;
     }
 
     static int i8(MemorySegment w, long off) {
@@ -66,35 +63,5 @@ final class QuantBlocks {
         int shift = (i >> 4) << 2; // 0 for the low nibbles (elements 0..15), 4 for the high ones (16..31)
         ByteVector raw = bytes(w, bo + 2 + (i & 15)).lanewise(VectorOperators.LSHR, shift).and((byte) 0x0F);
         return floats(raw.sub((byte) 8)).mul(d);
-    }
-
-    /**
-     * Q4_K chunk of 64 elements whose 32 bytes start at {@code qs}: elements [e, e+L) of the chunk are
-     * low nibbles (e &lt; 32) or high nibbles (e ≥ 32), each {@code ds·q − dm}.
-     */
-    static FloatVector q4_k(MemorySegment w, long qs, int e, float ds, float dm) {
-        int shift = (e >> 5) << 2;
-        ByteVector raw = bytes(w, qs + (e & 31)).lanewise(VectorOperators.LSHR, shift).and((byte) 0x0F);
-        return floats(raw).mul(ds).sub(dm);
-    }
-
-    /** get_scale_min_k4's 6-bit scale of sub-block j, from the 12 packed bytes at {@code sc}. */
-    static int q4kScale(MemorySegment w, long sc, int j) {
-        return j < 4 ? u8(w, sc + j) & 63 : (u8(w, sc + j + 4) & 0xF) | ((u8(w, sc + j - 4) >>> 6) << 4);
-    }
-
-    /** get_scale_min_k4's 6-bit min of sub-block j. */
-    static int q4kMin(MemorySegment w, long sc, int j) {
-        return j < 4 ? u8(w, sc + j + 4) & 63 : (u8(w, sc + j + 4) >>> 4) | ((u8(w, sc + j) >>> 6) << 4);
-    }
-
-    /**
-     * Q6_K: elements [32g + l, 32g + l + L) of half {@code h} (g = 0..3: l + 32g), with ql at
-     * {@code ql}, qh at {@code qh} (both already offset for the half), each {@code ds·(q − 32)}.
-     */
-    static FloatVector q6_k(MemorySegment w, long ql, long qh, int g, int l, float ds) {
-        ByteVector low = bytes(w, ql + (g & 1) * 32L + l).lanewise(VectorOperators.LSHR, (g >> 1) << 2).and((byte) 0x0F);
-        ByteVector high = bytes(w, qh + l).lanewise(VectorOperators.LSHR, 2 * g).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
-        return floats(low.or(high).sub((byte) 32)).mul(ds);
     }
 }
