@@ -25,9 +25,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code CpuBackend.matmul} on GGUF-quantized weights kept as stored (Q8_0, Q4_0, Q4_K, Q6_K): matrix-vector
- * (rows = 1, decode: Σ q·x per block in registers, one scale per block) and matrix-matrix (rows = 64: each 4-row tile decoded
- * once, then the fp32 tile kernel). The bytes/s counter counts the quantized bytes, so it is the
- * bandwidth a decode step gets; compare with {@link MatmulBenchmark}'s F32/F16 rows of the same shape.
+ * (rows = 1, decode: Σ q·x per block in registers, one scale per block; Q4_K/Q6_K through KQuantRowDot) and
+ * matrix-matrix (rows = 64: the prefill GEMM, whose weight panels QuantWiden decodes to the reference's
+ * values once per call, so the Q4_K/Q6_K rows against Q8_0's show what the panel decoding costs). The
+ * bytes/s counter counts the quantized bytes, so it is the bandwidth a decode step gets; compare with
+ * {@link MatmulBenchmark}'s F32/F16 rows of the same shape.
+ *
+ * <pre>java -jar benchmarks/target/shaded/scalpel-benchmarks.jar 'cpu.QuantMatmulBenchmark' -p dtype=Q4_K,Q6_K -p rows=1</pre>
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)

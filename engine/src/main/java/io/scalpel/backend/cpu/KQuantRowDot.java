@@ -34,9 +34,9 @@ import java.lang.foreign.MemorySegment;
  * low-nibble sub-blocks, {@code hi} for the high ones). Q4_K's mins: {@code Σx_j} = the group's four
  * interleaved x vectors added lane-wise, then its lanes left to right; {@code mins = fma(dmin·m, Σx, mins)}
  * lane-wise over super-blocks (lane j = sub-block j); the row is {@code (lo + hi) − mins}, lanes added
- * left to right. Every term passes through at most h ≤ k/32 + 12 fp32 roundings (dot terms: 4 in the
- * group, ≤ k/64 or k/32 in the accumulator, ≤ 2 combining, 7 adding lanes; Q4_K's min terms: 10 in Σx, 1
- * per super-block in {@code mins}, 1 combining, 7 lanes), which gives the bound
+ * left to right. Every term passes through at most h ≤ k/32 + 12 fp32 roundings (Q4_K's dot terms: 4 in
+ * the group, k/64 in its accumulator, 2 combining, 7 adding lanes; its min terms: 10 in Σx, k/256 in
+ * {@code mins}, 1 combining, 7 lanes; Q6_K's: 4, k/32, 7), which gives the bound
  * {@code (h + 2)·2⁻²⁴·Σ Mᵢ|xᵢ|} that {@code QuantKernelsTest} holds every row to against a float64 dot.
  * Every step is an IEEE operation in a fixed order and a row's arithmetic reads only its own bytes and x,
  * so the bits do not depend on the thread split, the rows beside it or the JIT tier.
