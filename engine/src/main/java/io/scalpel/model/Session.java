@@ -22,7 +22,15 @@ public final class Session implements AutoCloseable {
     private final int capacity;
     private final int chunk;
     private final List<Buffer> kCache = new ArrayList<>(), vCache = new ArrayList<>();
-    private final Buffer cos, sin, x, xb, xb2, q, att, hb, hb2, logits;
+    private final Buffer cos, sin, x, xb, xb2, q, att, hb, hb2;
+    /** One row of logits: what generation and the benchmark read (the last position's). */
+    private final Buffer logits;
+    /**
+     * Every row's logits, [chunk, vocab]: made on the first call that asks for them
+     * ({@link #forwardAllLogits}, {@link #forwardPackedAllLogits}). Activation collection and probe
+     * scoring never do, and for a 128k vocabulary this buffer is 33 MB at the default chunk.
+     */
+    private Buffer chunkLogits;
     private final List<Buffer> owned = new ArrayList<>();
     /** Where the backend replays decode steps as a graph: the captured step and its k/v row buffers (made on first use). */
     private DecodeGraphs.DecodeGraph decodeGraph;
@@ -54,7 +62,7 @@ public final class Session implements AutoCloseable {
             att = own(b.allocate((long) chunk * c.qDim()));
             hb = own(b.allocate((long) chunk * c.hiddenDim()));
             hb2 = own(b.allocate((long) chunk * c.hiddenDim()));
-            logits = own(b.allocate((long) chunk * c.vocabSize()));
+            logits = own(b.allocate(c.vocabSize()));
         } catch (RuntimeException e) {
             // An allocation that fails part way (device memory full, say) must not strand the buffers before it.
             close();
@@ -143,7 +151,7 @@ public final class Session implements AutoCloseable {
         position = 0;
         if (!allLogits) return null;
         float[] out = new float[Math.multiplyExact(total, c.vocabSize())];
-        b.read(logits.slice(0, out.length), out);
+        b.read(chunkLogits.slice(0, out.length), out);
         return out;
     }
 
@@ -168,7 +176,7 @@ public final class Session implements AutoCloseable {
             step(part, null, listener, allLogits == null ? (last ? LogitRows.LAST : LogitRows.NONE) : LogitRows.ALL);
             if (allLogits != null) {
                 float[] part2 = new float[n * c.vocabSize()];
-                b.read(logits.slice(0, (long) n * c.vocabSize()), part2);
+                b.read(chunkLogits.slice(0, (long) n * c.vocabSize()), part2);
                 System.arraycopy(part2, 0, allLogits, start * c.vocabSize(), part2.length);
             }
         }
@@ -262,7 +270,12 @@ public final class Session implements AutoCloseable {
         switch (logitRows) {
             case NONE -> {}
             case LAST -> b.matmul(logits, xb.slice((long) (T - 1) * d, d), model.output(), 1);
-            case ALL -> b.matmul(logits, xb, model.output(), T);
+            case ALL -> {
+                if (chunkLogits == null) chunkLogits = own(b.allocate((long) chunk * c.vocabSize()));
+                b.matmul(chunkLogits, xb, model.output(), T);
+                // logits() is the last position's, whichever rows were asked for.
+                b.copy(logits, chunkLogits.slice((long) (T - 1) * c.vocabSize(), c.vocabSize()), c.vocabSize());
+            }
         }
         position += T;
     }
