@@ -87,7 +87,16 @@ public final class Session implements AutoCloseable {
 
     /** Runs {@code tokens} from the current position; the last position's logits stay in {@link #logits()}. */
     public void forward(int[] tokens, HiddenStateListener listener) {
-        run(tokens, listener, null);
+        run(tokens, listener, null, true);
+    }
+
+    /**
+     * Runs {@code tokens} for their hidden states only: no output matmul (vocab × dim, the largest matrix of
+     * a small model), and {@link #logits()} is left as it was. For callers that never read logits —
+     * activation collection, probe scoring.
+     */
+    public void forwardHiddenStates(int[] tokens, HiddenStateListener listener) {
+        run(tokens, listener, null, false);
     }
 
     /** Runs {@code tokens} and returns the logits of every one of them, [tokens.length, vocab]. */
@@ -97,7 +106,7 @@ public final class Session implements AutoCloseable {
             throw new IllegalArgumentException(tokens.length + " positions × " + c.vocabSize() + " logits exceed one Java array; ask for fewer positions");
         }
         float[] all = new float[(int) size];
-        run(tokens, listener, all);
+        run(tokens, listener, all, true);
         return all;
     }
 
@@ -158,12 +167,12 @@ public final class Session implements AutoCloseable {
     /** The last position's logits as left by the latest {@link #forward}, on the backend. */
     public Buffer logits() { return logits.slice(0, c.vocabSize()); }
 
-    private void run(int[] tokens, HiddenStateListener listener, float[] allLogits) {
+    private void run(int[] tokens, HiddenStateListener listener, float[] allLogits, boolean lastLogits) {
         if (tokens.length == 0) throw new IllegalArgumentException("no tokens to run");
         if (position + tokens.length > capacity) {
             throw new IllegalArgumentException("sequence of " + (position + tokens.length) + " positions exceeds the session's capacity of " + capacity);
         }
-        if (tokens.length == 1 && listener == null && allLogits == null && b instanceof DecodeGraphs graphs && graphs.decodeGraphsEnabled()
+        if (tokens.length == 1 && listener == null && allLogits == null && lastLogits && b instanceof DecodeGraphs graphs && graphs.decodeGraphsEnabled()
                 && graphs.holdsChosenToken(tokens[0])) {
             replayDecodeStep(graphs);
             return;
@@ -173,7 +182,7 @@ public final class Session implements AutoCloseable {
             // Decode passes one token: run the caller's array as is, so a step allocates nothing.
             int[] part = n == tokens.length ? tokens : java.util.Arrays.copyOfRange(tokens, start, start + n);
             boolean last = start + n == tokens.length;
-            step(part, null, listener, allLogits == null ? (last ? LogitRows.LAST : LogitRows.NONE) : LogitRows.ALL);
+            step(part, null, listener, allLogits != null ? LogitRows.ALL : last && lastLogits ? LogitRows.LAST : LogitRows.NONE);
             if (allLogits != null) {
                 float[] part2 = new float[n * c.vocabSize()];
                 b.read(chunkLogits.slice(0, (long) n * c.vocabSize()), part2);

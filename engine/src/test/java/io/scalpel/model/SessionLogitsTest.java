@@ -70,4 +70,38 @@ class SessionLogitsTest {
             }
         }
     }
+
+    /** Hidden states only: the same states as a full forward, and logits() keeps what the last full forward left. */
+    @Test
+    void forwardHiddenStatesGivesTheSameStatesAndLeavesTheLogits() {
+        try (CpuBackend backend = new CpuBackend(1);
+             Checkpoint ck = Checkpoint.open(GoldenFixture.load("llama_tiny_f32").modelPath());
+             Transformer m = new Transformer(ck.config(), ck.weights(), backend);
+             Session s = m.newSession(16, 8)) {
+            int vocab = ck.config().vocabSize(), last = ck.config().layers();
+            int[] prompt = {1, 5, 9, 2, 7, 3, 8, 4, 6, 2, 1};  // two chunks of 8
+            List<float[]> full = new ArrayList<>(), hiddenOnly = new ArrayList<>();
+            s.forward(prompt, finalStates(last, full));
+            float[] before = new float[vocab];
+            backend.read(s.logits(), before);
+            s.reset();
+            s.forwardHiddenStates(new int[]{4, 4, 4}, null);
+            s.reset();
+            s.forwardHiddenStates(prompt, finalStates(last, hiddenOnly));
+            assertEquals(full.size(), hiddenOnly.size());
+            for (int i = 0; i < full.size(); i++) assertArrayEquals(full.get(i), hiddenOnly.get(i), "chunk " + i + " of the final hidden states");
+            assertEquals(prompt.length, s.position());
+            float[] after = new float[vocab];
+            backend.read(s.logits(), after);
+            assertArrayEquals(before, after, "forwardHiddenStates wrote logits");
+        }
+    }
+
+    /** Collects the rows of hidden-state index {@code index}, one array per call. */
+    private static HiddenStateListener finalStates(int index, List<float[]> into) {
+        return new HiddenStateListener() {
+            @Override public boolean wants(int i) { return i == index; }
+            @Override public void accept(int i, int position, float[] rows, int rowCount, int dim) { into.add(rows.clone()); }
+        };
+    }
 }

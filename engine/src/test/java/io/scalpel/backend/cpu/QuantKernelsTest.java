@@ -52,7 +52,7 @@ class QuantKernelsTest {
             Quantized q = quantized(dtype, 5, K, 1, arena);
             float[] row = new float[K];
             for (int j = 0; j < 5; j++) {
-                QuantWiden.row(q.bytes(), dtype, j, K, row, 0);
+                QuantWiden.blocks(q.bytes(), dtype, j * dtype.rowBytes(K), K, row, 0);
                 for (int i = 0; i < K; i++) {
                     assertEquals(Float.floatToRawIntBits(q.decoded()[j * K + i]), Float.floatToRawIntBits(row[i]), dtype + " row " + j + " element " + i);
                 }
