@@ -101,14 +101,21 @@ final class WeightsAssembler {
     }
 
     /**
-     * Interleaved q/k rows to the engine's rotate_half order (see {@link RopeRowOrder}). Where the source
-     * is a file mapping, the copy has just faulted its pages in, and they would stay resident beside the
-     * copy for the whole run (a GGUF llama's q and k twice over: 89 MB for a 1B Q8_0 file). Nothing reads
-     * them again but an export, which faults them back in from the page cache; so they are handed back
-     * to the OS ({@link MemorySegment#unload}: the mapping stays valid, and pages shared with a
+     * Interleaved q/k rows to the engine's rotate_half order (see {@link RopeRowOrder}).
+     *
+     * <p>Where the reader's tensor is its own writable copy of the file (llama2.c's aligned copy), the
+     * rows are permuted in place: a second copy would hold q and k twice (56 MB for 110M). Where it is a
+     * file mapping, the permuted copy has just faulted the source pages in, and they would stay resident
+     * beside it for the whole run (a GGUF llama's q and k twice over: 89 MB for a 1B Q8_0 file). Nothing
+     * reads them again but an export, which faults them back in from the page cache; so they are handed
+     * back to the OS ({@link MemorySegment#unload}: the mapping stays valid, and pages shared with a
      * neighbouring tensor are simply read again when that tensor is).
      */
-    static Tensor toRotateHalf(Tensor t, int heads, Arena arena) {
+    private Tensor toRotateHalf(Tensor t, int heads, Arena arena) {
+        Tensor given = tensors.get(t.name());  // as the reader made it, before the read-only view
+        if (given != null && !given.data().isReadOnly() && !given.data().isMapped()) {
+            return RopeRowOrder.toRotateHalfInPlace(given, heads);
+        }
         Tensor permuted = RopeRowOrder.toRotateHalf(t, heads, arena);
         if (t.data().isMapped()) t.data().unload();
         return permuted;
