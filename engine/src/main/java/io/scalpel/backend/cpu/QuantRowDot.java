@@ -44,7 +44,7 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Q8_0 rows are read one at a time, each as one forward stream (Q4_0 keeps its 4-row passes, which
  * share x's loads), from a view of one segment class ({@link #oneClass}). Both were measured on Zen 3
- * (docs/benchmarks.md, "Q8_0 and Q4_0 decode, one class of segment"): four interleaved 816-byte row
+ * (docs/benchmarks.md, "Q8_0 decode: one stream, one class of segment"): four interleaved 816-byte row
  * streams read from DRAM at ~half the rate of one, and a kernel that had seen both the mapping's
  * segments and an arena's was recompiled with a check around every load (2.3–3× slower per weight).
  *
