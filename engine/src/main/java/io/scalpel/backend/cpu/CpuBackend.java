@@ -125,6 +125,38 @@ public final class CpuBackend implements Backend {
         matmul.run(cw.data(), cw.dtype(), n, k, xi.array(), xi.offset(), rows, o.array(), o.offset());
     }
 
+    /** Gate and up of a prompt: one packing of {@code x} and one split across the pool for both (decode: two matmuls). */
+    @Override public void matmulPair(Buffer x, int rows, Buffer outA, Weight wa, Buffer outB, Weight wb) {
+        if (rows <= 1) Backend.super.matmulPair(x, rows, outA, wa, outB, wb);
+        else sharedGemm(x, rows, new Buffer[]{outA, outB}, new Weight[]{wa, wb});
+    }
+
+    /** Q, K and V of a prompt: one packing of {@code x} and one split across the pool for all three (decode: three matmuls). */
+    @Override public void matmulTriple(Buffer x, int rows, Buffer outA, Weight wa, Buffer outB, Weight wb, Buffer outC, Weight wc) {
+        if (rows <= 1) Backend.super.matmulTriple(x, rows, outA, wa, outB, wb, outC, wc);
+        else sharedGemm(x, rows, new Buffer[]{outA, outB, outC}, new Weight[]{wa, wb, wc});
+    }
+
+    /** {@code outs[i] = x · ws[i]ᵀ} as one GEMM call: each output has the bits {@link #matmul} gives it. */
+    private void sharedGemm(Buffer x, int rows, Buffer[] outs, Weight[] ws) {
+        CpuBuffer xi = CpuBuffer.of(x);
+        int k = CpuWeight.of(ws[0]).cols();
+        check(xi, (long) rows * k);
+        for (int i = 0; i < ws.length; i++) {
+            CpuWeight cw = CpuWeight.of(ws[i]);
+            if (cw.cols() != k) throw new IllegalArgumentException(cw.name() + " has " + cw.cols() + " columns, " + CpuWeight.of(ws[0]).name() + " " + k);
+            check(CpuBuffer.of(outs[i]), (long) rows * cw.rows());
+        }
+        Gemm gemm = matmul.gemm();
+        gemm.begin(xi.array(), xi.offset(), rows, k);
+        for (int i = 0; i < ws.length; i++) {
+            CpuWeight cw = CpuWeight.of(ws[i]);
+            CpuBuffer o = CpuBuffer.of(outs[i]);
+            gemm.add(cw.data(), cw.dtype(), cw.rows(), o.array(), o.offset());
+        }
+        gemm.multiply();
+    }
+
     @Override public void addBias(Buffer x, Weight bias, int rows) {
         CpuBuffer xi = CpuBuffer.of(x);
         CpuWeight b = CpuWeight.of(bias);
