@@ -20,7 +20,7 @@ final class Attention implements WorkerPool.RangeTask {
     private final WorkerPool pool;
     private float[][] scores = new float[0][], lanes = new float[0][];
     private float[] q, k, v, out;
-    private int qBase, kBase, vBase, outBase, pos0, heads, headDim, qDim, kvDim, group;
+    private int qBase, kBase, vBase, outBase, rows, pos0, heads, headDim, qDim, kvDim, group;
     private float scale;
 
     Attention(WorkerPool pool) {
@@ -41,6 +41,7 @@ final class Attention implements WorkerPool.RangeTask {
         this.kBase = kCache.offset();
         this.vBase = vCache.offset();
         this.outBase = out.offset();
+        this.rows = rows;
         this.pos0 = pos0;
         this.heads = heads;
         this.headDim = headDim;
@@ -60,7 +61,9 @@ final class Attention implements WorkerPool.RangeTask {
         float[] s = scores[worker], lanes = this.lanes[worker];
         int L = F.length();
         for (int task = from; task < to; task++) {
-            int t = task / heads, h = task % heads;
+            // Tasks run from the last row back: causal rows get cheaper towards the first, so the pool's last
+            // chunks are the lightest and neither thread waits long at the end (the split never changes a bit).
+            int t = rows - 1 - task / heads, h = task % heads;
             int qOff = qBase + t * qDim + h * headDim;
             int kvOff = (h / group) * headDim;
             int len = pos0 + t + 1;

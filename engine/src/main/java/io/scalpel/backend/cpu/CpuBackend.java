@@ -20,6 +20,14 @@ public final class CpuBackend implements Backend {
     private final Attention attention;
     private final Swiglu swiglu;
     private final Arena arena = Arena.ofShared();
+    /**
+     * An element of a norm, RoPE or residual add, in the vector multiply-adds {@link WorkerPool#INLINE_WORK}
+     * counts: a few vector operations per 8 elements against 16 multiply-adds a cycle. Prompts' row-wise ops
+     * are split across the pool (each row, each element on its own: no bit changes); decode's stay inline.
+     */
+    private static final long ROW_OP_WORK = 4;
+    /** Elements per chunk of a split residual add at least: whole vectors of any width up to 512 bits. */
+    private static final int ADD_GRAIN = 64;
     /** Per-worker scratch rows for the surgery's row scans; grown on the caller thread only. */
     private float[][] scratch;
 
@@ -113,7 +121,8 @@ public final class CpuBackend implements Backend {
         check(xi, (long) rows * dim);
         CpuWeight g = CpuWeight.of(gamma);
         if (g.rows() * (long) g.cols() != dim) throw new IllegalArgumentException("norm gains " + g.name() + " do not have " + dim + " elements");
-        RmsNorm.run(o, xi, g.data(), g.dtype(), rows, dim, eps);
+        if (rows == 1) RmsNorm.run(o, xi, g.data(), g.dtype(), 0, 1, dim, eps); // decode: no hand-off, no allocation
+        else pool.forRange(rows, 1, (long) rows * dim * ROW_OP_WORK, (from, to, w) -> RmsNorm.run(o, xi, g.data(), g.dtype(), from, to, dim, eps));
     }
 
     @Override public void matmul(Buffer out, Buffer x, Weight w, int rows) {
@@ -169,7 +178,8 @@ public final class CpuBackend implements Backend {
         CpuBuffer xi = CpuBuffer.of(x), c = CpuBuffer.of(cos), s = CpuBuffer.of(sin);
         check(xi, (long) rows * heads * headDim);
         check(c, (long) (pos0 + rows) * (headDim / 2));
-        Rope.run(xi, rows, heads, headDim, pos0, c, s);
+        if (rows == 1) Rope.run(xi, 0, 1, heads, headDim, pos0, c, s);
+        else pool.forRange(rows, 1, (long) rows * heads * headDim * ROW_OP_WORK, (from, to, w) -> Rope.run(xi, from, to, heads, headDim, pos0, c, s));
     }
 
     @Override public void attention(Buffer out, Buffer q, Buffer kCache, Buffer vCache, int rows, int pos0,
@@ -192,7 +202,9 @@ public final class CpuBackend implements Backend {
         CpuBuffer a = CpuBuffer.of(x), b = CpuBuffer.of(y);
         check(a, n);
         check(b, n);
-        Elementwise.add(a.array(), a.offset(), b.array(), b.offset(), (int) n);
+        int len = (int) n;
+        if ((long) len * ROW_OP_WORK < WorkerPool.INLINE_WORK) Elementwise.add(a.array(), a.offset(), b.array(), b.offset(), len); // decode
+        else pool.forRange(len, ADD_GRAIN, (from, to, w) -> Elementwise.add(a.array(), a.offset() + from, b.array(), b.offset() + from, to - from));
     }
 
     @Override public int argmax(Buffer x, int n) {

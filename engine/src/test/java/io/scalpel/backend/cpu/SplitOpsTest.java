@@ -1,8 +1,13 @@
 package io.scalpel.backend.cpu;
 
 import io.scalpel.backend.Buffer;
+import io.scalpel.backend.Weight;
+import io.scalpel.tensor.DType;
+import io.scalpel.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -121,6 +126,63 @@ class SplitOpsTest {
                     for (int d = 0; d < headDim; d++) {
                         assertEquals(o[d], prefill[t * qDim + h * headDim + d], 1e-5, "headDim " + headDim + ", row " + t + ", head " + h + ", dim " + d);
                     }
+                }
+            }
+        }
+    }
+
+    @Test
+    void promptRowOpsSplitAcrossThreadsEqualOneThreadAndAPlainReference() {
+        int rows = 37, heads = 4, headDim = 48, dim = heads * headDim, half = headDim / 2, pos0 = 3;
+        SplittableRandom r = new SplittableRandom(14);
+        float[] x = gaussian(r, rows * dim, 2), y = gaussian(r, rows * dim, 1), gains = gaussian(r, dim, 1);
+        float[] cos = new float[(pos0 + rows) * half], sin = new float[cos.length];
+        for (int i = 0; i < cos.length; i++) {
+            cos[i] = (float) Math.cos(0.01 * i);
+            sin[i] = (float) Math.sin(0.01 * i);
+        }
+        float[][][] results = new float[2][3][rows * dim];
+        try (Arena arena = Arena.ofShared(); CpuBackend split = new CpuBackend(3, 0); CpuBackend one = new CpuBackend(1)) {
+            MemorySegment g = arena.allocate(4L * dim);
+            for (int i = 0; i < dim; i++) g.setAtIndex(Tensor.F32_LE, i, gains[i]);
+            CpuBackend[] backends = {split, one};
+            for (int b = 0; b < 2; b++) {
+                CpuBackend be = backends[b];
+                Weight gw = be.upload(new Tensor("norm", DType.F32, new long[]{dim}, g));
+                Buffer xb = be.allocate(x.length), yb = be.allocate(y.length), nb = be.allocate(x.length), cb = be.allocate(cos.length), sb = be.allocate(sin.length);
+                be.write(xb, x);
+                be.write(yb, y);
+                be.write(cb, cos);
+                be.write(sb, sin);
+                be.rmsNorm(nb, xb, gw, rows, dim, 1e-5f);
+                be.read(nb, results[b][0]);
+                be.rope(nb, rows, heads, headDim, pos0, cb, sb);
+                be.read(nb, results[b][1]);
+                be.add(xb, yb, (long) rows * dim);
+                be.read(xb, results[b][2]);
+            }
+        }
+        String[] ops = {"rmsNorm", "rope", "add"};
+        for (int op = 0; op < 3; op++) {
+            for (int i = 0; i < rows * dim; i++) {
+                assertEquals(Float.floatToRawIntBits(results[1][op][i]), Float.floatToRawIntBits(results[0][op][i]), ops[op] + ", element " + i);
+            }
+        }
+        for (int t = 0; t < rows; t++) {
+            double ss = 0;
+            for (int i = 0; i < dim; i++) ss += (double) x[t * dim + i] * x[t * dim + i];
+            double inv = 1 / Math.sqrt(ss / dim + 1e-5f);
+            for (int i = 0; i < dim; i++) {
+                double norm = x[t * dim + i] * inv * gains[i];
+                assertEquals(norm, results[0][0][t * dim + i], 1e-5 * Math.max(1, Math.abs(norm)), "rmsNorm row " + t + ", element " + i);
+                assertEquals(x[t * dim + i] + y[t * dim + i], results[0][2][t * dim + i], "add row " + t + ", element " + i);
+            }
+            for (int h = 0; h < heads; h++) {
+                for (int i = 0; i < half; i++) {
+                    int at = t * dim + h * headDim + i, tab = (pos0 + t) * half + i;
+                    double x0 = results[0][0][at], x1 = results[0][0][at + half];
+                    assertEquals(x0 * cos[tab] - x1 * sin[tab], results[0][1][at], 1e-5, "rope row " + t + ", head " + h + ", pair " + i);
+                    assertEquals(x1 * cos[tab] + x0 * sin[tab], results[0][1][at + half], 1e-5, "rope row " + t + ", head " + h + ", pair " + i);
                 }
             }
         }
