@@ -18,7 +18,7 @@ public final class Session implements AutoCloseable {
      * Prompt rows per pass. The CPU GEMM widens each weight once per pass, so a 128-token prompt in one
      * pass instead of two of 64 halves that cost (110M F32, one thread: 12–16 % less matmul CPU time in
      * paired runs, 2026-12-01, docs/benchmarks.md);
-     * the working buffers grow to 128 rows (logits: 128 × vocab floats, 16 MB at a 32 K vocabulary).
+     * the working buffers grow to 128 rows (but not the logits: one row, unless all rows' are asked for).
      */
     static final int DEFAULT_CHUNK = 128;
 
@@ -34,7 +34,7 @@ public final class Session implements AutoCloseable {
     /**
      * Every row's logits, [chunk, vocab]: made on the first call that asks for them
      * ({@link #forwardAllLogits}, {@link #forwardPackedAllLogits}). Activation collection and probe
-     * scoring never do, and for a 128k vocabulary this buffer is 33 MB at the default chunk.
+     * scoring never do, and for a 128k vocabulary this buffer is 66 MB at the default chunk of 128.
      */
     private Buffer chunkLogits;
     private final List<Buffer> owned = new ArrayList<>();
