@@ -11,6 +11,10 @@ import java.lang.foreign.MemorySegment;
  * A weight on the CPU: the checkpoint's bytes, read in place. The first edit (surgery) copies this one
  * tensor into memory the backend owns — memory stays at the checkpoint's size until something is
  * edited, and neither the user's file nor the loaded checkpoint is ever written.
+ *
+ * <p>The kernels see every weight's bytes as one segment class ({@link QuantRowDot#oneClass}): a GGUF's
+ * mapped slices, the arena copies its loader makes of q/k and the copies edits make would otherwise be
+ * two classes, and a kernel that has seen both is recompiled with a check around every load.
  */
 final class CpuWeight implements Weight {
     private final Tensor source;
@@ -21,7 +25,7 @@ final class CpuWeight implements Weight {
     CpuWeight(Tensor source, Arena arena) {
         this.source = source;
         this.arena = arena;
-        this.data = source.data();
+        this.data = QuantRowDot.oneClass(source.data());
     }
 
     static CpuWeight of(Weight w) {
@@ -38,7 +42,7 @@ final class CpuWeight implements Weight {
         if (!owned) {
             MemorySegment copy = arena.allocate(data.byteSize(), 64);
             copy.copyFrom(data);
-            data = copy;
+            data = QuantRowDot.oneClass(copy);
             owned = true;
         }
         return data;
