@@ -23,7 +23,7 @@ import java.util.SplittableRandom;
  * up, down; then the output projection), with the caller's CPU time per weight for each kind of matrix.
  * In that order, as in a real step, every row length a kernel has reaches it from the first step on:
  * timing one kind of matrix after another instead measures what C2 compiled for whichever came first
- * (docs/benchmarks.md, "F16 decode: the long-row path"). Rounds in the first half are warm-up.
+ * (docs/benchmarks.md, issue #8, "F16 decode's long-row path"). Rounds in the first half are warm-up.
  *
  * <pre>java --add-modules jdk.incubator.vector -cp benchmarks/target/shaded/scalpel-benchmarks.jar \
  *     io.scalpel.bench.cpu.DecodeMatvecTime MODEL [THREADS=1] [ROUNDS=30]</pre>

@@ -43,7 +43,7 @@ final class RowDot {
      * 3 · CHUNK, so that four widened F16 rows (24 KiB) and x still fit a 32 KiB L1.
      */
     static final int SHORT_ROW = 3 * CHUNK;
-    /** Where in the scratch the F16 kernels keep their four accumulators: after four widened short rows. */
+    /** Where in the scratch the F16 kernels keep their four accumulators (4 · F.length() floats: 32, or 64 with 512-bit vectors): after four widened short rows. */
     private static final int ACC = 4 * SHORT_ROW;
     /** Floats of scratch {@link #rows} needs. */
     static final int SCRATCH = ACC + 4 * F.length();
@@ -126,10 +126,12 @@ final class RowDot {
      * {@link Widen}), then multiplied from {@code buf} as F32 would be. Short rows ({@code k <= SHORT_ROW}):
      * the four rows, contiguous in the mapping, are widened as one forward run (row r at {@code r·k}) — one
      * memory stream. The two row lengths are two methods, not one with a branch: with one method, C2 compiled
-     * it for whichever length it had seen first, and the other length then ran a recompiled body 2.6× slower
-     * per weight (110M's 768×2048 down_proj after its 768-wide matrices: 0.67 against 0.25 ns per weight of
-     * one thread's CPU time; Zen 3, 2026-12-01). The accumulators live across chunks, so the summation order
-     * (and the bits) are those of the register path of the other dtypes.
+     * it for the length its profile had seen, and when callers brought only one length for a while (a harness
+     * timing one kind of matrix after another) the other then ran at 3–4× the cost per weight (110M's 768×2048
+     * down_proj after its 768-wide matrices: 0.74–1.01 against 0.25–0.27 ns of one thread's CPU time; Zen 3,
+     * 2026-12-01). A decode step, which brings both lengths from its first step, did not show it. The
+     * accumulators live across chunks, so the summation order (and the bits) are those of the register path
+     * of the other dtypes.
      */
     private static void f16Short(MemorySegment w, int row, int k, float[] x, int xOff, float[] out, int o, float[] buf) {
         int kv = k - k % F.length();
