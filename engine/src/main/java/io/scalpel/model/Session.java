@@ -14,7 +14,13 @@ import java.util.List;
  * or one token for decode — and leaves the last position's logits on the backend.
  */
 public final class Session implements AutoCloseable {
-    static final int DEFAULT_CHUNK = 64;
+    /**
+     * Prompt rows per pass. The CPU GEMM widens each weight once per pass, so a 128-token prompt in one
+     * pass instead of two of 64 halves that cost (110M F32, one thread: 12–16 % less matmul CPU time in
+     * paired runs, 2026-12-01, docs/benchmarks.md);
+     * the working buffers grow to 128 rows (logits: 128 × vocab floats, 16 MB at a 32 K vocabulary).
+     */
+    static final int DEFAULT_CHUNK = 128;
 
     private final Transformer model;
     private final Backend b;

@@ -20,6 +20,14 @@ public final class CpuBackend implements Backend {
     private final Attention attention;
     private final Swiglu swiglu;
     private final Arena arena = Arena.ofShared();
+    /**
+     * An element of a norm, RoPE or residual add, in the vector multiply-adds {@link WorkerPool#INLINE_WORK}
+     * counts: a few vector operations per 8 elements against 16 multiply-adds a cycle. Prompts' row-wise ops
+     * are split across the pool (each row, each element on its own: no bit changes); decode's stay inline.
+     */
+    private static final long ROW_OP_WORK = 4;
+    /** Elements per chunk of a split residual add at least: whole vectors of any width up to 512 bits. */
+    private static final int ADD_GRAIN = 64;
     /** Per-worker scratch rows for the surgery's row scans; grown on the caller thread only. */
     private float[][] scratch;
 
@@ -113,7 +121,8 @@ public final class CpuBackend implements Backend {
         check(xi, (long) rows * dim);
         CpuWeight g = CpuWeight.of(gamma);
         if (g.rows() * (long) g.cols() != dim) throw new IllegalArgumentException("norm gains " + g.name() + " do not have " + dim + " elements");
-        RmsNorm.run(o, xi, g.data(), g.dtype(), rows, dim, eps);
+        if (rows == 1) RmsNorm.run(o, xi, g.data(), g.dtype(), 0, 1, dim, eps); // decode: no hand-off, no allocation
+        else pool.forRange(rows, 1, (long) rows * dim * ROW_OP_WORK, (from, to, w) -> RmsNorm.run(o, xi, g.data(), g.dtype(), from, to, dim, eps));
     }
 
     @Override public void matmul(Buffer out, Buffer x, Weight w, int rows) {
@@ -123,6 +132,38 @@ public final class CpuBackend implements Backend {
         check(o, (long) rows * n);
         check(xi, (long) rows * k);
         matmul.run(cw.data(), cw.dtype(), n, k, xi.array(), xi.offset(), rows, o.array(), o.offset());
+    }
+
+    /** Gate and up of a prompt: one packing of {@code x} and one split across the pool for both (decode: two matmuls). */
+    @Override public void matmulPair(Buffer x, int rows, Buffer outA, Weight wa, Buffer outB, Weight wb) {
+        if (rows <= 1) Backend.super.matmulPair(x, rows, outA, wa, outB, wb);
+        else sharedGemm(x, rows, new Buffer[]{outA, outB}, new Weight[]{wa, wb});
+    }
+
+    /** Q, K and V of a prompt: one packing of {@code x} and one split across the pool for all three (decode: three matmuls). */
+    @Override public void matmulTriple(Buffer x, int rows, Buffer outA, Weight wa, Buffer outB, Weight wb, Buffer outC, Weight wc) {
+        if (rows <= 1) Backend.super.matmulTriple(x, rows, outA, wa, outB, wb, outC, wc);
+        else sharedGemm(x, rows, new Buffer[]{outA, outB, outC}, new Weight[]{wa, wb, wc});
+    }
+
+    /** {@code outs[i] = x · ws[i]ᵀ} as one GEMM call: each output has the bits {@link #matmul} gives it. */
+    private void sharedGemm(Buffer x, int rows, Buffer[] outs, Weight[] ws) {
+        CpuBuffer xi = CpuBuffer.of(x);
+        int k = CpuWeight.of(ws[0]).cols();
+        check(xi, (long) rows * k);
+        for (int i = 0; i < ws.length; i++) {
+            CpuWeight cw = CpuWeight.of(ws[i]);
+            if (cw.cols() != k) throw new IllegalArgumentException(cw.name() + " has " + cw.cols() + " columns, " + CpuWeight.of(ws[0]).name() + " " + k);
+            check(CpuBuffer.of(outs[i]), (long) rows * cw.rows());
+        }
+        Gemm gemm = matmul.gemm();
+        gemm.begin(xi.array(), xi.offset(), rows, k);
+        for (int i = 0; i < ws.length; i++) {
+            CpuWeight cw = CpuWeight.of(ws[i]);
+            CpuBuffer o = CpuBuffer.of(outs[i]);
+            gemm.add(cw.data(), cw.dtype(), cw.rows(), o.array(), o.offset());
+        }
+        gemm.multiply();
     }
 
     @Override public void addBias(Buffer x, Weight bias, int rows) {
@@ -137,7 +178,8 @@ public final class CpuBackend implements Backend {
         CpuBuffer xi = CpuBuffer.of(x), c = CpuBuffer.of(cos), s = CpuBuffer.of(sin);
         check(xi, (long) rows * heads * headDim);
         check(c, (long) (pos0 + rows) * (headDim / 2));
-        Rope.run(xi, rows, heads, headDim, pos0, c, s);
+        if (rows == 1) Rope.run(xi, 0, 1, heads, headDim, pos0, c, s);
+        else pool.forRange(rows, 1, (long) rows * heads * headDim * ROW_OP_WORK, (from, to, w) -> Rope.run(xi, from, to, heads, headDim, pos0, c, s));
     }
 
     @Override public void attention(Buffer out, Buffer q, Buffer kCache, Buffer vCache, int rows, int pos0,
@@ -160,7 +202,9 @@ public final class CpuBackend implements Backend {
         CpuBuffer a = CpuBuffer.of(x), b = CpuBuffer.of(y);
         check(a, n);
         check(b, n);
-        Elementwise.add(a.array(), a.offset(), b.array(), b.offset(), (int) n);
+        int len = (int) n;
+        if ((long) len * ROW_OP_WORK < WorkerPool.INLINE_WORK) Elementwise.add(a.array(), a.offset(), b.array(), b.offset(), len); // decode
+        else pool.forRange(len, ADD_GRAIN, (from, to, w) -> Elementwise.add(a.array(), a.offset() + from, b.array(), b.offset() + from, to - from));
     }
 
     @Override public int argmax(Buffer x, int n) {

@@ -33,13 +33,18 @@ final class Elementwise {
     }
 
     /**
-     * {@code g[go + i] = silu(g[go + i]) · u[uo + i]}, silu(v) = v / (1 + e^-v), with StrictMath's exp:
-     * the same bits interpreted or compiled (a vector exp differs between the two in the last bit).
+     * {@code g[go + i] = silu(g[go + i]) · u[uo + i]}, silu(v) = v / (1 + e^-v) in fp32 with {@link VectorExp}'s
+     * exp: the same bits interpreted or compiled, in the vector lanes and the scalar tail alike.
      */
     static void swiglu(float[] g, int go, float[] u, int uo, int n) {
-        for (int i = 0; i < n; i++) {
+        int L = F.length(), i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector v = FloatVector.fromArray(F, g, go + i);
+            v.div(VectorExp.exp(v.neg()).add(1f)).mul(FloatVector.fromArray(F, u, uo + i)).intoArray(g, go + i);
+        }
+        for (; i < n; i++) {
             float v = g[go + i];
-            g[go + i] = (float) (v / (1.0 + StrictMath.exp(-v))) * u[uo + i];
+            g[go + i] = v / (1f + VectorExp.scalar(-v)) * u[uo + i];
         }
     }
 }

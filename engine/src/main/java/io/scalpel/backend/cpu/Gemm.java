@@ -35,50 +35,110 @@ final class Gemm implements WorkerPool.RangeTask {
     /** Weight rows widened per panel: 96 × 256 floats = 96 KiB, well inside a 512 KiB L2 beside the activations. */
     static final int NC = 16 * GemmTile.WEIGHT_ROWS;
 
+    /**
+     * One packed element's cost in the vector multiply-adds {@link WorkerPool#INLINE_WORK} counts: a scalar
+     * strided copy moves about one element a cycle, while the two FMA pipes do 16 multiply-adds.
+     */
+    static final long PACK_WORK = 16;
+    /** Most weights one call multiplies by the same activations (Q, K and V). */
+    static final int MAX_WEIGHTS = 3;
+
     private final WorkerPool pool;
+    /** Packs token tiles {@code [from, to)} of the current call's activations (split across the pool). */
+    private final WorkerPool.RangeTask packTiles = this::packTiles;
     private float[] xp = new float[0];
     private float[][] panels = new float[0][], sums = new float[0][];
-    private MemorySegment w;
-    private DType dtype;
-    private int n, k, rows, padded, tileTokens, tileRows, outOff;
-    private float[] out;
+    // The current call: its activations, and its weights side by side, weight i owning output features
+    // [first[i], first[i + 1]) of the job's index range.
+    private float[] x;
+    private int xOff, k, rows, padded, tileTokens, tileRows, count;
+    private final MemorySegment[] w = new MemorySegment[MAX_WEIGHTS];
+    private final DType[] dtype = new DType[MAX_WEIGHTS];
+    private final int[] first = new int[MAX_WEIGHTS + 1], outOff = new int[MAX_WEIGHTS];
+    private final float[][] out = new float[MAX_WEIGHTS][];
 
     Gemm(WorkerPool pool) {
         this.pool = pool;
     }
 
+    /** {@code out[rows, n] = x[rows, k] · Wᵀ} from {@code xOff} and into {@code outOff}. */
     void run(MemorySegment w, DType dtype, int n, int k, float[] x, int xOff, int rows, float[] out, int outOff) {
-        if (dtype.isQuantized() && KC % dtype.blockSize() != 0) throw new IllegalStateException("K-block " + KC + " is not whole " + dtype + " blocks");
-        // A prompt of at most one vector of tokens takes the narrow tile (12 rows × 1 vector): the same bits, half the padding.
-        int tileTokens = rows <= GemmTile.NARROW_TOKENS ? GemmTile.NARROW_TOKENS : GemmTile.TOKENS;
-        int padded = GemmPack.paddedTokens(rows, tileTokens);
-        if (xp.length < padded * k) xp = new float[padded * k];
-        int threads = pool.parallelism();
-        if (panels.length != threads) {
-            panels = new float[threads][NC * KC];
-            sums = new float[threads][0];
-        }
-        for (int t = 0; t < threads; t++) if (sums[t].length < padded * NC) sums[t] = new float[padded * NC];
-        GemmPack.activations(x, xOff, rows, k, KC, tileTokens, xp);
-        this.tileTokens = tileTokens;
-        this.tileRows = tileTokens == GemmTile.TOKENS ? GemmTile.WEIGHT_ROWS : GemmTile.NARROW_WEIGHT_ROWS;
-        this.w = w;
-        this.dtype = dtype;
-        this.n = n;
-        this.k = k;
+        begin(x, xOff, rows, k);
+        add(w, dtype, n, out, outOff);
+        multiply();
+    }
+
+    /**
+     * Starts a call on activations {@code x[rows, k]} (from {@code xOff}); {@link #add} its weights, then
+     * {@link #multiply}. Several weights of one call share one packing of the activations and one split
+     * across the pool (so one idle tail, not one per weight); each output's bits are those of {@link #run}.
+     */
+    void begin(float[] x, int xOff, int rows, int k) {
+        this.x = x;
+        this.xOff = xOff;
         this.rows = rows;
-        this.padded = padded;
-        this.out = out;
-        this.outOff = outOff;
+        this.k = k;
+        this.count = 0;
+        this.first[0] = 0;
+    }
+
+    /** Adds {@code out[rows, n] = x · Wᵀ} (into {@code out} from {@code outOff}, row stride n) to the call begun. */
+    void add(MemorySegment w, DType dtype, int n, float[] out, int outOff) {
+        if (dtype.isQuantized() && KC % dtype.blockSize() != 0) throw new IllegalStateException("K-block " + KC + " is not whole " + dtype + " blocks");
+        if (count == MAX_WEIGHTS) throw new IllegalStateException("a GEMM call takes at most " + MAX_WEIGHTS + " weights");
+        this.w[count] = w;
+        this.dtype[count] = dtype;
+        this.out[count] = out;
+        this.outOff[count] = outOff;
+        first[count + 1] = first[count] + n;
+        count++;
+    }
+
+    /** Runs the call begun: packs the activations, then every weight's product, all across the pool. */
+    void multiply() {
         try {
-            pool.forRange(n, tileRows, (long) n * k * rows, this); // whole tiles per chunk: no padded rows inside a chunk
+            int total = first[count];
+            if (rows == 0 || total == 0) return;
+            // A prompt of at most one vector of tokens takes the narrow tile (12 rows × 1 vector): the same bits, half the padding.
+            tileTokens = rows <= GemmTile.NARROW_TOKENS ? GemmTile.NARROW_TOKENS : GemmTile.TOKENS;
+            tileRows = tileTokens == GemmTile.TOKENS ? GemmTile.WEIGHT_ROWS : GemmTile.NARROW_WEIGHT_ROWS;
+            padded = GemmPack.paddedTokens(rows, tileTokens);
+            if (xp.length < padded * k) xp = new float[padded * k];
+            int threads = pool.parallelism();
+            if (panels.length != threads) {
+                panels = new float[threads][NC * KC];
+                sums = new float[threads][0];
+            }
+            for (int t = 0; t < threads; t++) if (sums[t].length < padded * NC) sums[t] = new float[padded * NC];
+            // Packing is a copy, but it ran on the caller alone before: a serial stretch in every product.
+            pool.forRange(padded / tileTokens, 1, (long) padded * k * PACK_WORK, packTiles);
+            pool.forRange(total, tileRows, (long) total * k * rows, this); // whole tiles per chunk inside each weight
         } finally {
-            this.w = null; // do not keep a closed mapping or a caller's array reachable
-            this.out = null;
+            for (int i = 0; i < MAX_WEIGHTS; i++) { // do not keep a closed mapping or a caller's array reachable
+                w[i] = null;
+                out[i] = null;
+            }
+            x = null;
         }
     }
 
+    private void packTiles(int from, int to, int worker) {
+        GemmPack.activations(x, xOff, rows, k, KC, tileTokens, xp, from * tileTokens, to * tileTokens);
+    }
+
     @Override public void run(int from, int to, int worker) {
+        for (int i = 0; i < count; i++) {
+            int a = Math.max(from, first[i]), b = Math.min(to, first[i + 1]);
+            if (a < b) product(i, a - first[i], b - first[i], worker);
+        }
+    }
+
+    /** Output features {@code [from, to)} of weight {@code i}. */
+    private void product(int i, int from, int to, int worker) {
+        MemorySegment w = this.w[i];
+        DType dtype = this.dtype[i];
+        float[] out = this.out[i];
+        int n = first[i + 1] - first[i], outOff = this.outOff[i];
         float[] wp = panels[worker], c = sums[worker];
         int R = tileRows, T = tileTokens, tiles = padded / T;
         boolean narrow = T == GemmTile.NARROW_TOKENS;

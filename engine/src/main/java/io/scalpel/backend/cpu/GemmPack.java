@@ -20,16 +20,17 @@ final class GemmPack {
     }
 
     /**
-     * Transposes {@code x} [rows, k] (from {@code xOff}) into {@code xp}: K-block by K-block (width
-     * {@code kc}, the last one shorter), and inside one, tile by tile of {@code T} tokens, element
-     * (i, t) at {@code i·T + t}. The panel of K-block {@code pc} and token tile {@code tb} starts at
-     * {@link #activationPanel}. {@code xp} holds at least {@code paddedTokens(rows, T)·k} floats.
+     * Transposes tokens {@code [t0, t1)} (whole tiles of {@code T}; past {@code rows} they are padding) of
+     * {@code x} [rows, k] (from {@code xOff}) into {@code xp}: K-block by K-block (width {@code kc}, the last
+     * one shorter), and inside one, tile by tile of {@code T} tokens, element (i, t) at {@code i·T + t}. The
+     * panel of K-block {@code pc} and token tile {@code tb} starts at {@link #activationPanel}. {@code xp}
+     * holds at least {@code paddedTokens(rows, T)·k} floats.
      */
-    static void activations(float[] x, int xOff, int rows, int k, int kc, int T, float[] xp) {
+    static void activations(float[] x, int xOff, int rows, int k, int kc, int T, float[] xp, int t0, int t1) {
         int padded = paddedTokens(rows, T);
         for (int pc = 0; pc < k; pc += kc) {
             int kcb = Math.min(kc, k - pc);
-            for (int t = 0; t < padded; t++) {
+            for (int t = t0; t < t1; t++) {
                 int base = activationPanel(pc, kcb, padded, T, t / T) + t % T;
                 if (t >= rows) {
                     for (int i = 0; i < kcb; i++) xp[base + i * T] = 0f;

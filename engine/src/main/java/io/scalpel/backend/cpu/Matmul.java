@@ -29,6 +29,9 @@ final class Matmul implements WorkerPool.RangeTask {
         this.gemm = new Gemm(pool);
     }
 
+    /** The prefill GEMM, for products that share their activations ({@link CpuBackend#matmulTriple}). */
+    Gemm gemm() { return gemm; }
+
     void run(MemorySegment w, DType dtype, int n, int k, float[] x, int xOff, int rows, float[] out, int outOff) {
         if (rows == 0 || n == 0) return; // nothing to compute, and decode's path would write n outputs from no row
         if (rows > 1) {

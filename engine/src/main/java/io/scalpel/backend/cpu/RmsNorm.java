@@ -16,10 +16,11 @@ final class RmsNorm {
 
     private RmsNorm() {}
 
-    static void run(CpuBuffer out, CpuBuffer x, MemorySegment gamma, DType dtype, int rows, int dim, float eps) {
+    /** Rows {@code [from, to)}; each row on its own, so a split across threads changes no bit. */
+    static void run(CpuBuffer out, CpuBuffer x, MemorySegment gamma, DType dtype, int from, int to, int dim, float eps) {
         float[] xa = x.array(), oa = out.array();
         int L = F.length();
-        for (int r = 0; r < rows; r++) {
+        for (int r = from; r < to; r++) {
             int xo = x.offset() + r * dim, oo = out.offset() + r * dim;
             FloatVector acc = FloatVector.zero(F);
             int i = 0;

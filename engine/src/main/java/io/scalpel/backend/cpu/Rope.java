@@ -13,10 +13,11 @@ final class Rope {
 
     private Rope() {}
 
-    static void run(CpuBuffer x, int rows, int heads, int headDim, int pos0, CpuBuffer cos, CpuBuffer sin) {
+    /** Rows {@code [from, to)} of a chunk whose row 0 is at position {@code pos0}; rows are independent. */
+    static void run(CpuBuffer x, int from, int to, int heads, int headDim, int pos0, CpuBuffer cos, CpuBuffer sin) {
         int half = headDim / 2, L = F.length();
         float[] a = x.array(), c = cos.array(), s = sin.array();
-        for (int t = 0; t < rows; t++) {
+        for (int t = from; t < to; t++) {
             int tab = (pos0 + t) * half;
             for (int h = 0; h < heads; h++) {
                 int base = x.offset() + (t * heads + h) * headDim;

@@ -1,10 +1,10 @@
 package io.scalpel.backend.cpu;
 
 /**
- * SwiGLU shared out across the pool. Each element costs one {@code StrictMath.exp} (weighed as
- * {@link WorkerPool#EXP_WORK} multiply-adds), so a decode step's 12 × 2048 of them (110M) kept one core
- * busy while the other waited; split in contiguous ranges, element-wise, the result does not depend on
- * the split.
+ * SwiGLU shared out across the pool in contiguous ranges; element-wise, so the result does not depend on
+ * the split. Each element costs one {@link VectorExp} exp, a divide and two multiplies a lane at a time
+ * (weighed as {@link #ELEMENT_WORK} multiply-adds), so a decode step's 2048 of them (110M) stay on the
+ * caller and a prefill's 128 × 2048 are split.
  *
  * <p>One instance per backend, reused for every call (its fields are the current call's operands), so a
  * decode step allocates nothing; like the backend, it serves one calling thread.
@@ -12,6 +12,11 @@ package io.scalpel.backend.cpu;
 final class Swiglu implements WorkerPool.RangeTask {
     /** Elements per chunk at least: a cache line's worth of each operand. */
     private static final int GRAIN = 16;
+    /**
+     * One element's cost in the vector multiply-adds {@link WorkerPool#INLINE_WORK} counts: ~20 vector
+     * operations per 8 elements, the divide the slowest of them (a few cycles a vector).
+     */
+    static final long ELEMENT_WORK = 16;
 
     private final WorkerPool pool;
     private float[] g, u;
@@ -27,7 +32,7 @@ final class Swiglu implements WorkerPool.RangeTask {
         this.u = u;
         this.uo = uo;
         try {
-            pool.forRange(n, GRAIN, n * WorkerPool.EXP_WORK, this);
+            pool.forRange(n, GRAIN, n * ELEMENT_WORK, this);
         } finally {
             this.g = this.u = null;
         }

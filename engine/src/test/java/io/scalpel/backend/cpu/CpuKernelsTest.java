@@ -177,6 +177,49 @@ class CpuKernelsTest {
     }
 
     @Test
+    void sharedGemmOfSeveralWeightsGivesEachWeightsOwnBits() {
+        // Three weights of one call (as Q, K, V or gate, up): different dtypes and row counts that are not whole
+        // tiles, so chunks straddle the weights; one packing of x for all. Each output must equal its weight run alone.
+        int k = Gemm.KC + 37, rows = GemmTile.TOKENS + 5;
+        int[] ns = {Gemm.NC + 5, 7, 2 * GemmTile.WEIGHT_ROWS + 1};
+        DType[] types = {DType.F32, DType.F16, DType.BF16};
+        SplittableRandom random = new SplittableRandom(17);
+        try (Arena arena = Arena.ofShared(); WorkerPool one = new WorkerPool(1); WorkerPool three = new WorkerPool(3, 0)) {
+            MemorySegment[] ws = new MemorySegment[3];
+            for (int i = 0; i < 3; i++) {
+                ws[i] = arena.allocate((long) ns[i] * k * types[i].bytes());
+                for (int e = 0; e < ns[i] * k; e++) {
+                    float v = (float) random.nextGaussian();
+                    if (types[i] == DType.F32) ws[i].setAtIndex(Tensor.F32_LE, e, v);
+                    else ws[i].setAtIndex(Tensor.I16_LE, e, (short) types[i].encode(v));
+                }
+            }
+            float[] x = new float[rows * k + 2];
+            for (int e = 0; e < x.length; e++) x[e] = (float) random.nextGaussian();
+            for (WorkerPool pool : new WorkerPool[]{one, three}) {
+                Gemm gemm = new Gemm(pool);
+                float[][] shared = new float[3][], alone = new float[3][];
+                for (int i = 0; i < 3; i++) {
+                    alone[i] = new float[rows * ns[i] + 1];
+                    gemm.run(ws[i], types[i], ns[i], k, x, 2, rows, alone[i], 1);
+                }
+                gemm.begin(x, 2, rows, k);
+                for (int i = 0; i < 3; i++) {
+                    shared[i] = new float[rows * ns[i] + 1];
+                    gemm.add(ws[i], types[i], ns[i], shared[i], 1);
+                }
+                gemm.multiply();
+                for (int i = 0; i < 3; i++) {
+                    for (int e = 0; e < shared[i].length; e++) {
+                        assertEquals(Float.floatToRawIntBits(alone[i][e]), Float.floatToRawIntBits(shared[i][e]),
+                                pool.parallelism() + " threads, weight " + i + " (" + types[i] + "), element " + e);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void workerPoolCoversEveryIndexOnceWithWholeGrains() {
         try (WorkerPool pool = new WorkerPool(4)) {
             for (int n : new int[]{1, 3, 4, 5, 63, 64, 65, 1000, 32000}) {

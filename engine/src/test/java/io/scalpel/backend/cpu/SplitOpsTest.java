@@ -1,8 +1,13 @@
 package io.scalpel.backend.cpu;
 
 import io.scalpel.backend.Buffer;
+import io.scalpel.backend.Weight;
+import io.scalpel.tensor.DType;
+import io.scalpel.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,9 +36,12 @@ class SplitOpsTest {
             float[] got = new float[n];
             split.read(g, got);
             for (int i = 0; i < n; i++) {
-                // silu(v)·u as written in the design: v / (1 + e^-v) in double, rounded to float, times u in float
-                float expected = (float) (gate[i] / (1.0 + StrictMath.exp(-gate[i]))) * up[i];
+                // silu(v)·u as documented: v / (1 + e^-v) in float with VectorExp's exp, times u in float
+                float expected = gate[i] / (1f + VectorExp.scalar(-gate[i])) * up[i];
                 assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(got[i]), "element " + i);
+                // and within a few roundings of the exact formula (exp ≤ 2 ulps, then an add, a divide, a multiply)
+                double exact = gate[i] / (1.0 + StrictMath.exp(-gate[i])) * up[i];
+                assertEquals(exact, got[i], 6 * Math.ulp((float) exact) + Float.MIN_NORMAL, "element " + i + " against the double formula");
             }
         }
     }
@@ -61,26 +69,128 @@ class SplitOpsTest {
         for (int i = 0; i < qDim; i++) assertEquals(Float.floatToRawIntBits(outs[1][i]), Float.floatToRawIntBits(outs[0][i]), "output " + i);
         int group = heads / kvHeads, len = pos0 + 1;
         for (int h = 0; h < heads; h++) {
-            int kvOff = (h / group) * headDim;
-            double[] p = new double[len];
-            double max = Double.NEGATIVE_INFINITY, sum = 0;
-            for (int j = 0; j < len; j++) {
-                double s = 0;
-                for (int d = 0; d < headDim; d++) s += (double) q[h * headDim + d] * k[j * kvDim + kvOff + d];
-                p[j] = s / Math.sqrt(headDim);
-                max = Math.max(max, p[j]);
+            double[] o = naiveAttention(q, h * headDim, k, v, kvDim, (h / group) * headDim, headDim, len);
+            for (int d = 0; d < headDim; d++) assertEquals(o[d], outs[0][h * headDim + d], 1e-5, "head " + h + ", dim " + d);
+        }
+    }
+
+    /** One head's attention output in double: softmax(q·kⱼ/√d) over the first {@code n} keys, times V. */
+    private static double[] naiveAttention(float[] q, int qOff, float[] k, float[] v, int kvDim, int kvOff, int headDim, int n) {
+        double[] p = new double[n], o = new double[headDim];
+        double max = Double.NEGATIVE_INFINITY, sum = 0;
+        for (int j = 0; j < n; j++) {
+            double s = 0;
+            for (int d = 0; d < headDim; d++) s += (double) q[qOff + d] * k[j * kvDim + kvOff + d];
+            p[j] = s / Math.sqrt(headDim);
+            max = Math.max(max, p[j]);
+        }
+        for (int j = 0; j < n; j++) sum += p[j] = Math.exp(p[j] - max);
+        for (int d = 0; d < headDim; d++) for (int j = 0; j < n; j++) o[d] += p[j] / sum * v[j * kvDim + kvOff + d];
+        return o;
+    }
+
+    @Test
+    void prefillAttentionRowsEqualEachRowDecodedAloneAndANaiveSoftmax() {
+        // head sizes: whole 4-vector blocks, a single-vector remainder, a scalar tail; key counts not multiples of 4
+        for (int headDim : new int[]{64, 40, 38}) {
+            int heads = 6, kvHeads = 2, pos0 = 5, rows = 11, qDim = heads * headDim, kvDim = kvHeads * headDim, len = pos0 + rows;
+            SplittableRandom r = new SplittableRandom(13 + headDim);
+            float[] q = gaussian(r, rows * qDim, 1), k = gaussian(r, len * kvDim, 1), v = gaussian(r, len * kvDim, 1);
+            float[] prefill = new float[rows * qDim];
+            try (CpuBackend split = new CpuBackend(3, 0); CpuBackend one = new CpuBackend(1)) {
+                Buffer kb = split.allocate(k.length), vb = split.allocate(v.length);
+                split.write(kb, k);
+                split.write(vb, v);
+                Buffer qb = split.allocate(q.length), out = split.allocate(q.length);
+                split.write(qb, q);
+                split.attention(out, qb, kb, vb, rows, pos0, heads, kvHeads, headDim);
+                split.read(out, prefill);
+                Buffer k1 = one.allocate(k.length), v1 = one.allocate(v.length), q1 = one.allocate(qDim), o1 = one.allocate(qDim);
+                one.write(k1, k);
+                one.write(v1, v);
+                float[] row = new float[qDim], alone = new float[qDim];
+                for (int t = 0; t < rows; t++) {
+                    System.arraycopy(q, t * qDim, row, 0, qDim);
+                    one.write(q1, row);
+                    one.attention(o1, q1, k1, v1, 1, pos0 + t, heads, kvHeads, headDim);
+                    one.read(o1, alone);
+                    for (int i = 0; i < qDim; i++) {
+                        assertEquals(Float.floatToRawIntBits(alone[i]), Float.floatToRawIntBits(prefill[t * qDim + i]), "headDim " + headDim + ", row " + t + ", output " + i);
+                    }
+                }
             }
-            for (int j = 0; j < len; j++) sum += p[j] = Math.exp(p[j] - max);
-            for (int d = 0; d < headDim; d++) {
-                double o = 0;
-                for (int j = 0; j < len; j++) o += p[j] / sum * v[j * kvDim + kvOff + d];
-                assertEquals(o, outs[0][h * headDim + d], 1e-5, "head " + h + ", dim " + d);
+            int group = heads / kvHeads;
+            for (int t = 0; t < rows; t++) {
+                for (int h = 0; h < heads; h++) {
+                    double[] o = naiveAttention(q, t * qDim + h * headDim, k, v, kvDim, (h / group) * headDim, headDim, pos0 + t + 1);
+                    for (int d = 0; d < headDim; d++) {
+                        assertEquals(o[d], prefill[t * qDim + h * headDim + d], 1e-5, "headDim " + headDim + ", row " + t + ", head " + h + ", dim " + d);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void promptRowOpsSplitAcrossThreadsEqualOneThreadAndAPlainReference() {
+        int rows = 37, heads = 4, headDim = 48, dim = heads * headDim, half = headDim / 2, pos0 = 3;
+        SplittableRandom r = new SplittableRandom(14);
+        float[] x = gaussian(r, rows * dim, 2), y = gaussian(r, rows * dim, 1), gains = gaussian(r, dim, 1);
+        float[] cos = new float[(pos0 + rows) * half], sin = new float[cos.length];
+        for (int i = 0; i < cos.length; i++) {
+            cos[i] = (float) Math.cos(0.01 * i);
+            sin[i] = (float) Math.sin(0.01 * i);
+        }
+        float[][][] results = new float[2][3][rows * dim];
+        try (Arena arena = Arena.ofShared(); CpuBackend split = new CpuBackend(3, 0); CpuBackend one = new CpuBackend(1)) {
+            MemorySegment g = arena.allocate(4L * dim);
+            for (int i = 0; i < dim; i++) g.setAtIndex(Tensor.F32_LE, i, gains[i]);
+            CpuBackend[] backends = {split, one};
+            for (int b = 0; b < 2; b++) {
+                CpuBackend be = backends[b];
+                Weight gw = be.upload(new Tensor("norm", DType.F32, new long[]{dim}, g));
+                Buffer xb = be.allocate(x.length), yb = be.allocate(y.length), nb = be.allocate(x.length), cb = be.allocate(cos.length), sb = be.allocate(sin.length);
+                be.write(xb, x);
+                be.write(yb, y);
+                be.write(cb, cos);
+                be.write(sb, sin);
+                be.rmsNorm(nb, xb, gw, rows, dim, 1e-5f);
+                be.read(nb, results[b][0]);
+                be.rope(nb, rows, heads, headDim, pos0, cb, sb);
+                be.read(nb, results[b][1]);
+                be.add(xb, yb, (long) rows * dim);
+                be.read(xb, results[b][2]);
+            }
+        }
+        String[] ops = {"rmsNorm", "rope", "add"};
+        for (int op = 0; op < 3; op++) {
+            for (int i = 0; i < rows * dim; i++) {
+                assertEquals(Float.floatToRawIntBits(results[1][op][i]), Float.floatToRawIntBits(results[0][op][i]), ops[op] + ", element " + i);
+            }
+        }
+        for (int t = 0; t < rows; t++) {
+            double ss = 0;
+            for (int i = 0; i < dim; i++) ss += (double) x[t * dim + i] * x[t * dim + i];
+            double inv = 1 / Math.sqrt(ss / dim + 1e-5f);
+            for (int i = 0; i < dim; i++) {
+                double norm = x[t * dim + i] * inv * gains[i];
+                assertEquals(norm, results[0][0][t * dim + i], 1e-5 * Math.max(1, Math.abs(norm)), "rmsNorm row " + t + ", element " + i);
+                assertEquals(x[t * dim + i] + y[t * dim + i], results[0][2][t * dim + i], "add row " + t + ", element " + i);
+            }
+            for (int h = 0; h < heads; h++) {
+                for (int i = 0; i < half; i++) {
+                    int at = t * dim + h * headDim + i, tab = (pos0 + t) * half + i;
+                    double x0 = results[0][0][at], x1 = results[0][0][at + half];
+                    assertEquals(x0 * cos[tab] - x1 * sin[tab], results[0][1][at], 1e-5, "rope row " + t + ", head " + h + ", pair " + i);
+                    assertEquals(x1 * cos[tab] + x0 * sin[tab], results[0][1][at + half], 1e-5, "rope row " + t + ", head " + h + ", pair " + i);
+                }
             }
         }
     }
 
     /**
-     * Attention gives, bit for bit, its summation rule written out in scalar code: each score is
+     * Attention gives, bit for bit, its summation rule written out in scalar code (with {@link VectorExp}'s
+     * exp, tested on its own in {@code VectorExpTest}): each score is
      * {@link RowDot#dot}'s order (one FMA chain per lane over whole vectors, lanes added left to right,
      * then the tail), each output lane of the weighted sum one FMA chain over the positions in order (a
      * plain multiply-add past the last whole vector). Head sizes with and without a tail, context lengths
@@ -121,7 +231,7 @@ class SplitOpsTest {
                             max = Math.max(max, p[j]);
                         }
                         double total = 0;
-                        for (int j = 0; j < len; j++) total += p[j] = (float) StrictMath.exp(p[j] - max);
+                        for (int j = 0; j < len; j++) total += p[j] = VectorExp.scalar(p[j] - max); // its vector form gives the same bits
                         float inv = 1f / (float) total;
                         for (int d = 0; d < headDim; d++) {
                             float acc = 0f;
