@@ -3,8 +3,12 @@ package io.scalpel.io;
 import io.scalpel.model.ModelConfig;
 import io.scalpel.model.ModelWeights;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * A loaded checkpoint: its config and weights, whose bytes stay memory-mapped (plus the few tensors
@@ -17,7 +21,7 @@ public record Checkpoint(ModelFormat format, ModelConfig config, ModelWeights we
                          Map<String, String> metadata, Arena arena) implements AutoCloseable {
 
     /** Opens any supported checkpoint path. The caller closes it. */
-    public static Checkpoint open(java.nio.file.Path path) {
+    public static Checkpoint open(Path path) {
         ModelFormat format = ModelFormat.detect(path);
         Arena arena = Arena.ofShared();
         try {
@@ -29,6 +33,25 @@ public record Checkpoint(ModelFormat format, ModelConfig config, ModelWeights we
         } catch (RuntimeException e) {
             arena.close();
             throw e;
+        }
+    }
+
+    /**
+     * Bytes of the files the weights are read from: the GGUF or llama2.c file, or a Hugging Face
+     * directory's {@code .safetensors} shards (config and tokenizer files not counted) — what "memory at
+     * the checkpoint's size" compares with.
+     */
+    public long fileBytes() {
+        Path path = format.path();
+        try {
+            if (!(format instanceof ModelFormat.HuggingFace)) return Files.size(path);
+            try (Stream<Path> files = Files.list(path)) {
+                long sum = 0;
+                for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".safetensors")).toList()) sum += Files.size(f);
+                return sum;
+            }
+        } catch (IOException e) {
+            throw new CheckpointException(path, "cannot read its size: " + e.getMessage(), e);
         }
     }
 

@@ -6,6 +6,7 @@ import io.scalpel.model.ModelWeights;
 import io.scalpel.tensor.Tensor;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -99,8 +100,24 @@ final class WeightsAssembler {
         return t.data().isReadOnly() ? t : new Tensor(t.name(), t.dtype(), t.shape(), t.data().asReadOnly());
     }
 
-    /** Interleaved q/k rows to the engine's rotate_half order (see {@link RopeRowOrder}). */
-    static Tensor toRotateHalf(Tensor t, int heads, Arena arena) {
-        return RopeRowOrder.toRotateHalf(t, heads, arena);
+    /**
+     * Interleaved q/k rows to the engine's rotate_half order (see {@link RopeRowOrder}).
+     *
+     * <p>Where the reader's tensor is its own writable copy of the file (llama2.c's aligned copy), the
+     * rows are permuted in place: a second copy would hold q and k twice (56 MB for 110M). Where it is a
+     * file mapping, the permuted copy has just faulted the source pages in, and they would stay resident
+     * beside it for the whole run (a GGUF llama's q and k twice over: 89 MB for a 1B Q8_0 file). Nothing
+     * reads them again but an export, which faults them back in from the page cache; so they are handed
+     * back to the OS ({@link MemorySegment#unload}: the mapping stays valid, and pages shared with a
+     * neighbouring tensor are simply read again when that tensor is).
+     */
+    private Tensor toRotateHalf(Tensor t, int heads, Arena arena) {
+        Tensor given = tensors.get(t.name());  // as the reader made it, before the read-only view
+        if (given != null && !given.data().isReadOnly() && !given.data().isMapped()) {
+            return RopeRowOrder.toRotateHalfInPlace(given, heads);
+        }
+        Tensor permuted = RopeRowOrder.toRotateHalf(t, heads, arena);
+        if (t.data().isMapped()) t.data().unload();
+        return permuted;
     }
 }

@@ -18,7 +18,7 @@ public final class Session implements AutoCloseable {
      * Prompt rows per pass. The CPU GEMM widens each weight once per pass, so a 128-token prompt in one
      * pass instead of two of 64 halves that cost (110M F32, one thread: 12–16 % less matmul CPU time in
      * paired runs, 2026-12-01, docs/benchmarks.md);
-     * the working buffers grow to 128 rows (logits: 128 × vocab floats, 16 MB at a 32 K vocabulary).
+     * the working buffers grow to 128 rows (but not the logits: one row, unless all rows' are asked for).
      */
     static final int DEFAULT_CHUNK = 128;
 
@@ -28,7 +28,15 @@ public final class Session implements AutoCloseable {
     private final int capacity;
     private final int chunk;
     private final List<Buffer> kCache = new ArrayList<>(), vCache = new ArrayList<>();
-    private final Buffer cos, sin, x, xb, xb2, q, att, hb, hb2, logits;
+    private final Buffer cos, sin, x, xb, xb2, q, att, hb, hb2;
+    /** One row of logits: what generation and the benchmark read (the last position's). */
+    private final Buffer logits;
+    /**
+     * Every row's logits, [chunk, vocab]: made on the first call that asks for them
+     * ({@link #forwardAllLogits}, {@link #forwardPackedAllLogits}). Activation collection and probe
+     * scoring never do, and for a 128k vocabulary this buffer is 66 MB at the default chunk of 128.
+     */
+    private Buffer chunkLogits;
     private final List<Buffer> owned = new ArrayList<>();
     /** Where the backend replays decode steps as a graph: the captured step and its k/v row buffers (made on first use). */
     private DecodeGraphs.DecodeGraph decodeGraph;
@@ -60,7 +68,7 @@ public final class Session implements AutoCloseable {
             att = own(b.allocate((long) chunk * c.qDim()));
             hb = own(b.allocate((long) chunk * c.hiddenDim()));
             hb2 = own(b.allocate((long) chunk * c.hiddenDim()));
-            logits = own(b.allocate((long) chunk * c.vocabSize()));
+            logits = own(b.allocate(c.vocabSize()));
         } catch (RuntimeException e) {
             // An allocation that fails part way (device memory full, say) must not strand the buffers before it.
             close();
@@ -85,7 +93,16 @@ public final class Session implements AutoCloseable {
 
     /** Runs {@code tokens} from the current position; the last position's logits stay in {@link #logits()}. */
     public void forward(int[] tokens, HiddenStateListener listener) {
-        run(tokens, listener, null);
+        run(tokens, listener, null, true);
+    }
+
+    /**
+     * Runs {@code tokens} for their hidden states only: no output matmul (vocab × dim, the largest matrix of
+     * a small model), and {@link #logits()} is left as it was. For callers that never read logits —
+     * activation collection, probe scoring.
+     */
+    public void forwardHiddenStates(int[] tokens, HiddenStateListener listener) {
+        run(tokens, listener, null, false);
     }
 
     /** Runs {@code tokens} and returns the logits of every one of them, [tokens.length, vocab]. */
@@ -95,7 +112,7 @@ public final class Session implements AutoCloseable {
             throw new IllegalArgumentException(tokens.length + " positions × " + c.vocabSize() + " logits exceed one Java array; ask for fewer positions");
         }
         float[] all = new float[(int) size];
-        run(tokens, listener, all);
+        run(tokens, listener, all, true);
         return all;
     }
 
@@ -149,19 +166,19 @@ public final class Session implements AutoCloseable {
         position = 0;
         if (!allLogits) return null;
         float[] out = new float[Math.multiplyExact(total, c.vocabSize())];
-        b.read(logits.slice(0, out.length), out);
+        b.read(chunkLogits.slice(0, out.length), out);
         return out;
     }
 
     /** The last position's logits as left by the latest {@link #forward}, on the backend. */
     public Buffer logits() { return logits.slice(0, c.vocabSize()); }
 
-    private void run(int[] tokens, HiddenStateListener listener, float[] allLogits) {
+    private void run(int[] tokens, HiddenStateListener listener, float[] allLogits, boolean lastLogits) {
         if (tokens.length == 0) throw new IllegalArgumentException("no tokens to run");
         if (position + tokens.length > capacity) {
             throw new IllegalArgumentException("sequence of " + (position + tokens.length) + " positions exceeds the session's capacity of " + capacity);
         }
-        if (tokens.length == 1 && listener == null && allLogits == null && b instanceof DecodeGraphs graphs && graphs.decodeGraphsEnabled()
+        if (tokens.length == 1 && listener == null && allLogits == null && lastLogits && b instanceof DecodeGraphs graphs && graphs.decodeGraphsEnabled()
                 && graphs.holdsChosenToken(tokens[0])) {
             replayDecodeStep(graphs);
             return;
@@ -171,10 +188,10 @@ public final class Session implements AutoCloseable {
             // Decode passes one token: run the caller's array as is, so a step allocates nothing.
             int[] part = n == tokens.length ? tokens : java.util.Arrays.copyOfRange(tokens, start, start + n);
             boolean last = start + n == tokens.length;
-            step(part, null, listener, allLogits == null ? (last ? LogitRows.LAST : LogitRows.NONE) : LogitRows.ALL);
+            step(part, null, listener, allLogits != null ? LogitRows.ALL : last && lastLogits ? LogitRows.LAST : LogitRows.NONE);
             if (allLogits != null) {
                 float[] part2 = new float[n * c.vocabSize()];
-                b.read(logits.slice(0, (long) n * c.vocabSize()), part2);
+                b.read(chunkLogits.slice(0, (long) n * c.vocabSize()), part2);
                 System.arraycopy(part2, 0, allLogits, start * c.vocabSize(), part2.length);
             }
         }
@@ -268,7 +285,12 @@ public final class Session implements AutoCloseable {
         switch (logitRows) {
             case NONE -> {}
             case LAST -> b.matmul(logits, xb.slice((long) (T - 1) * d, d), model.output(), 1);
-            case ALL -> b.matmul(logits, xb, model.output(), T);
+            case ALL -> {
+                if (chunkLogits == null) chunkLogits = own(b.allocate((long) chunk * c.vocabSize()));
+                b.matmul(chunkLogits, xb, model.output(), T);
+                // logits() is the last position's, whichever rows were asked for.
+                b.copy(logits, chunkLogits.slice((long) (T - 1) * c.vocabSize(), c.vocabSize()), c.vocabSize());
+            }
         }
         position += T;
     }

@@ -35,14 +35,24 @@ public final class DecodeBenchmark {
     }
 
     /**
+     * What peak resident memory may exceed the checkpoint's files and the KV cache by: the JVM itself
+     * (runtime, JIT, heap) and the working buffers (issue #8's goal: file + KV cache + 200 MB).
+     */
+    public static final long RESIDENT_ALLOWANCE_BYTES = 200_000_000L;
+
+    /**
      * Medians over the timed repeats.
      *
      * @param weightBytesPerToken bytes of every weight a decode step reads (all layers, final norm, output matrix)
      * @param kvCacheBytes        the session's KV cache at full length (fp32 K and V for every layer)
+     * @param checkpointBytes     the checkpoint's weight files ({@link io.scalpel.io.Checkpoint#fileBytes})
      */
     public record Report(String model, String backend, int prefillTokens, int decodeTokens, int repeats,
                          double prefillTokensPerSecond, double decodeTokensPerSecond, long weightBytesPerToken,
-                         long kvCacheBytes, ResidentMemory memory, double[] decodeRuns) {
+                         long kvCacheBytes, long checkpointBytes, ResidentMemory memory, double[] decodeRuns) {
+
+        /** File + KV cache + {@link #RESIDENT_ALLOWANCE_BYTES}: the most the peak resident set should reach. */
+        public long residentBudgetBytes() { return checkpointBytes + kvCacheBytes + RESIDENT_ALLOWANCE_BYTES; }
 
         /** Achieved decode bandwidth over the weights, in GB/s (10⁹ bytes). */
         public double decodeGigabytesPerSecond() { return decodeTokensPerSecond * weightBytesPerToken / 1e9; }
@@ -61,6 +71,13 @@ public final class DecodeBenchmark {
             n.put("kv_cache_bytes", kvCacheBytes);
             n.put("resident_bytes", memory.residentBytes());
             n.put("peak_resident_bytes", memory.peakResidentBytes());
+            n.put("checkpoint_bytes", checkpointBytes);
+            n.put("resident_budget_bytes", residentBudgetBytes());
+            if (memory.peakResidentBytes() >= 0) {
+                // Positive: the JVM and working buffers; the goal is at most RESIDENT_ALLOWANCE_BYTES.
+                n.put("peak_resident_over_file_and_kv_bytes", memory.peakResidentBytes() - checkpointBytes - kvCacheBytes);
+                n.put("peak_resident_within_budget", memory.peakResidentBytes() <= residentBudgetBytes());
+            }
             var runs = n.putArray("decode_tokens_per_s_runs");
             for (double r : decodeRuns) runs.add(round(r));
             return n;
@@ -69,15 +86,19 @@ public final class DecodeBenchmark {
         public String toJson() { return toJsonNode().toString(); }
 
         @Override public String toString() {
-            return String.format("%s on %s: prefill %d tok %.1f tok/s, decode %d tok %.2f tok/s = %.2f GB/s of weights (%.1f MB/token), RSS %.0f MB",
+            return String.format("%s on %s: prefill %d tok %.1f tok/s, decode %d tok %.2f tok/s = %.2f GB/s of weights (%.1f MB/token), "
+                            + "RSS %.0f MB, peak %.0f MB (budget %.0f MB = file %.0f + KV cache %.0f + %.0f)",
                     model, backend, prefillTokens, prefillTokensPerSecond, decodeTokens, decodeTokensPerSecond,
-                    decodeGigabytesPerSecond(), weightBytesPerToken / 1e6, memory.residentBytes() / 1e6);
+                    decodeGigabytesPerSecond(), weightBytesPerToken / 1e6, memory.residentBytes() / 1e6,
+                    memory.peakResidentBytes() / 1e6, residentBudgetBytes() / 1e6, checkpointBytes / 1e6, kvCacheBytes / 1e6,
+                    RESIDENT_ALLOWANCE_BYTES / 1e6);
         }
 
         private static double round(double v) { return Math.round(v * 100) / 100.0; }
     }
 
-    public static Report run(String label, Transformer model, Settings s) {
+    /** @param checkpointBytes the model's weight files, for the resident-memory budget */
+    public static Report run(String label, Transformer model, long checkpointBytes, Settings s) {
         ModelConfig c = model.config();
         int positions = s.prefillTokens() + s.decodeTokens();
         if (positions > c.contextLength()) {
@@ -97,7 +118,7 @@ public final class DecodeBenchmark {
         }
         long kvBytes = 2L * c.layers() * positions * c.kvDim() * Float.BYTES;
         return new Report(label, model.backend().name(), s.prefillTokens(), s.decodeTokens(), s.repeats(),
-                median(prefill), median(decode), weightBytesPerToken(model), kvBytes, memory, decode);
+                median(prefill), median(decode), weightBytesPerToken(model), kvBytes, checkpointBytes, memory, decode);
     }
 
     /** {prefill nanos, decode nanos} of one generation from position 0. */

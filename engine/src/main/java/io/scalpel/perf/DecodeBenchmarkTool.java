@@ -36,7 +36,7 @@ public final class DecodeBenchmarkTool {
         try (CpuBackend backend = new CpuBackend(threads);
              Checkpoint ck = Checkpoint.open(model);
              Transformer t = new Transformer(ck.config(), ck.weights(), backend)) {
-            var report = DecodeBenchmark.run(model.getFileName().toString(), t, new DecodeBenchmark.Settings(prefill, tokens, d.warmups(), repeats));
+            var report = DecodeBenchmark.run(model.getFileName().toString(), t, ck.fileBytes(), new DecodeBenchmark.Settings(prefill, tokens, d.warmups(), repeats));
             System.out.println(json ? report.toJson() : report.toString());
         }
     }

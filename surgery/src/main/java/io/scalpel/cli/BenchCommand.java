@@ -29,7 +29,7 @@ public final class BenchCommand implements Callable<Integer> {
         try (LoadedModel m = LoadedModel.open(model, System.err)) {
             int room = m.transformer().config().contextLength();
             if (promptTokens + tokens > room) throw new UserInputException("--prompt-tokens + --tokens exceed the model's context of " + room);
-            DecodeBenchmark.Report r = DecodeBenchmark.run(model.model.toString(), m.transformer(),
+            DecodeBenchmark.Report r = DecodeBenchmark.run(model.model.toString(), m.transformer(), m.checkpoint().fileBytes(),
                     new DecodeBenchmark.Settings(promptTokens, tokens, 1, repeats));
             BandwidthProbe.Result floor = null;
             // After the run, so the probe's buffer is not in the reported resident memory.

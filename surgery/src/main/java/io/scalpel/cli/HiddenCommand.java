@@ -26,7 +26,7 @@ public final class HiddenCommand implements Callable<Integer> {
             int T = ids.length, D = c.dim();
             float[] all = new float[(c.layers() + 1) * T * D];
             try (Session s = m.transformer().newSession(T)) {
-                s.forward(ids, new HiddenStateListener() {
+                s.forwardHiddenStates(ids, new HiddenStateListener() {
                     @Override public boolean wants(int index) { return true; }
                     @Override public void accept(int index, int position, float[] rows, int rowCount, int dim) {
                         System.arraycopy(rows, 0, all, (index * T + position) * D, rowCount * dim);

@@ -37,10 +37,12 @@ import java.util.concurrent.TimeUnit;
  * the block's scale ({@code widenInRegisters}, {@code QuantRowDot}); (b)
  * llama.cpp's trick — quantize x to 8 bits per 32-block once, then int8·int8 products summed in integers
  * per block and scaled by d_w·d_x ({@code int8Activations}). The Vector API has no multiply-add-pairs of
- * bytes (vpmaddubsw) or shorts (vpmaddwd), so (b) widens bytes to shorts, multiplies 16 lanes at a time and
+ * bytes (vpmaddubsw) or shorts (vpmaddwd), so (b) keeps x widened to shorts, widens each half-block of
+ * weights to 16 shorts, multiplies, adds the two halves' products in 16 bits (two int8 products fit) and
  * folds pairs of shorts into ints with shifts. (b) is a benchmark-only prototype; it also changes the
- * numbers (x's own 8-bit rounding, ~2⁻⁸ relative per element), which (a) avoids: its results are within
- * fp32 summation rounding of a float64 dot of the reference's decoded weights.
+ * numbers (x's own 8-bit rounding, ~2⁻⁸ relative per element), which (a) avoids. The same code timed by
+ * thread CPU time on Zen 3, 2026-12-01 (docs/design.md, "Measured and not kept"), took 0.88–0.92× (a)'s
+ * time: not enough to change the rounding rule.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -62,7 +64,7 @@ public class Q8ActivationBenchmark {
     private Buffer x, out;
     private MemorySegment w;
     private float[] xs, result;
-    private byte[] xq;
+    private short[] xq;
     private float[] xd;
     private int n, k;
 
@@ -87,7 +89,7 @@ public class Q8ActivationBenchmark {
         backend.write(x, xs);
         out = backend.allocate(n);
         result = new float[n];
-        xq = new byte[k + 16];
+        xq = new short[k];
         xd = new float[k / 32];
     }
 
@@ -107,29 +109,28 @@ public class Q8ActivationBenchmark {
     }
 
     /** x to 8 bits per 32-block, symmetric (−127..127) so two int16 products never overflow when added. */
-    private static void quantize(float[] x, byte[] q, float[] d) {
+    private static void quantize(float[] x, short[] q, float[] d) {
         for (int b = 0; b < d.length; b++) {
             float amax = 0;
             for (int i = 0; i < 32; i++) amax = Math.max(amax, Math.abs(x[32 * b + i]));
             d[b] = amax / 127f;
             float id = d[b] == 0 ? 0 : 1 / d[b];
-            for (int i = 0; i < 32; i++) q[32 * b + i] = (byte) Math.round(x[32 * b + i] * id);
+            for (int i = 0; i < 32; i++) q[32 * b + i] = (short) Math.round(x[32 * b + i] * id);
         }
     }
 
-    private static float int8Row(MemorySegment w, long off, byte[] xq, float[] xd, int k) {
+    private static float int8Row(MemorySegment w, long off, short[] xq, float[] xd, int k) {
         FloatVector acc = FloatVector.zero(F256);
         for (int b = 0; b < k / 32; b++) {
             long bo = off + 34L * b;
             ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2S, S256, 0);
             ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, bo + 18, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2S, S256, 0);
-            ShortVector x0 = (ShortVector) ByteVector.fromArray(B128, xq, 32 * b).convertShape(VectorOperators.B2S, S256, 0);
-            ShortVector x1 = (ShortVector) ByteVector.fromArray(B128, xq, 32 * b + 16).convertShape(VectorOperators.B2S, S256, 0);
-            IntVector pairs = w0.mul(x0).add(w1.mul(x1)).reinterpretAsInts();
+            ShortVector pairs = w0.mul(ShortVector.fromArray(S256, xq, 32 * b)).add(w1.mul(ShortVector.fromArray(S256, xq, 32 * b + 16)));
+            IntVector p = pairs.reinterpretAsInts();
             // emulated vpmaddwd: low and high 16-bit halves of each int, sign-extended, added
-            IntVector sum = pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(pairs.lanewise(VectorOperators.ASHR, 16));
+            IntVector sum = p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(p.lanewise(VectorOperators.ASHR, 16));
             float scale = Float.float16ToFloat(w.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), bo)) * xd[b];
-            acc = ((FloatVector) sum.convertShape(VectorOperators.I2F, F256, 0)).fma(FloatVector.broadcast(F256, scale), acc);
+            acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F256, scale), acc);
         }
         float r = 0;
         for (int l = 0; l < acc.length(); l++) r += acc.lane(l);

@@ -18,8 +18,15 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -28,6 +35,12 @@ import java.util.concurrent.TimeUnit;
  * (rows = 1, decode: Σ q·x per block in registers, one scale per block) and matrix-matrix (rows = 64: each 4-row tile decoded
  * once, then the fp32 tile kernel). The bytes/s counter counts the quantized bytes, so it is the
  * bandwidth a decode step gets; compare with {@link MatmulBenchmark}'s F32/F16 rows of the same shape.
+ *
+ * <p>{@code segments}: {@code arena} multiplies the same arena-held weight twice per call; {@code mapped+arena}
+ * multiplies the same bytes once from the arena and once from a file mapping, as a decode step does (a
+ * loader's permuted q/k rows live in its arena, the other matrices in the mapping). Before
+ * {@code QuantRowDot.oneClass} the second made C2 recompile the Q8_0 kernel with a check around every load
+ * (docs/design.md, "One row at a time, one class of segment"); the two should now measure the same.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -46,9 +59,13 @@ public class QuantMatmulBenchmark {
     @Param({"1", "64"})
     public int rows;
 
+    @Param({"arena", "mapped+arena"})
+    public String segments;
+
     private CpuBackend backend;
     private Arena arena;
-    private Weight weight;
+    private Weight weight, second;
+    private Path file;
     private Buffer x, out;
     private long bytes;
     private int n, k;
@@ -69,6 +86,19 @@ public class QuantMatmulBenchmark {
         }
         backend = new CpuBackend();
         weight = backend.upload(new Tensor("w", dtype, new long[]{n, k}, data));
+        second = weight;
+        if (segments.equals("mapped+arena")) {
+            try {
+                file = Files.createTempFile("scalpel-quant-matmul", ".bin");
+                Files.write(file, data.toArray(ValueLayout.JAVA_BYTE));
+                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+                    MemorySegment mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, bytes, arena);
+                    second = backend.upload(new Tensor("w", dtype, new long[]{n, k}, mapped));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
         x = backend.allocate((long) rows * k);
         float[] xs = new float[rows * k];
         for (int i = 0; i < xs.length; i++) xs[i] = (float) random.nextGaussian();
@@ -79,13 +109,15 @@ public class QuantMatmulBenchmark {
     @Benchmark
     public void matmul(ByteCounters counters) {
         backend.matmul(out, x, weight, rows);
-        counters.bytes += bytes;
-        counters.flops += 2L * rows * n * k;
+        backend.matmul(out, x, second, rows);
+        counters.bytes += 2 * bytes;
+        counters.flops += 4L * rows * n * k;
     }
 
     @TearDown
-    public void tearDown() {
+    public void tearDown() throws IOException {
         backend.close();
         arena.close();
+        if (file != null) Files.delete(file);
     }
 }

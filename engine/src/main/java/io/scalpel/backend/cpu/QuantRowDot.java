@@ -42,6 +42,12 @@ import java.lang.foreign.MemorySegment;
  * matrix-vector product bounded by memory bandwidth; where 256-bit integer vectors are not available
  * ({@link #VECTOR} false) rows are decoded with the reference codec and dotted by {@link RowDot}.
  *
+ * <p>Q8_0 rows are read one at a time, each as one forward stream (Q4_0 keeps its 4-row passes, which
+ * share x's loads), from a view of one segment class ({@link #oneClass}). Both were measured on Zen 3
+ * (docs/benchmarks.md, "Q8_0 decode: one stream, one class of segment"): four interleaved 816-byte row
+ * streams read from DRAM at ~half the rate of one, and a kernel that had seen both the mapping's
+ * segments and an arena's was recompiled with a check around every load (2.3–3× slower per weight).
+ *
  * <p>Prefill keeps the exact decoded values: {@link QuantWiden} decodes into {@link Gemm}'s panels the
  * reference's values, which Gemm sums as one fma chain per output, so prefill equals "reference-decode,
  * then that chain" bit for bit and agrees with decode to within the bound above.
@@ -68,20 +74,21 @@ final class QuantRowDot {
             return;
         }
         switch (dtype) {
-            case Q8_0, Q4_0 -> {
-                boolean q8 = dtype == DType.Q8_0;
+            case Q8_0 -> {
+                MemorySegment one = oneClass(w);
+                for (int j = from; j < to; j++) out[outOff + j] = q8_0(one, j * rb, k, x, xOff);
+            }
+            case Q4_0 -> {
                 int j = from;
                 for (; j + 4 <= to; j += 4) {
                     long r = j * rb;
-                    if (q8) q8_0x4(w, r, r + rb, r + 2 * rb, r + 3 * rb, k, x, xOff, out, outOff + j);
-                    else q4_0x4(w, r, r + rb, r + 2 * rb, r + 3 * rb, k, x, xOff, out, outOff + j);
+                    q4_0x4(w, r, r + rb, r + 2 * rb, r + 3 * rb, k, x, xOff, out, outOff + j);
                 }
                 if (j < to) {
                     float[] four = new float[4]; // the last rows of an n not divisible by 4: the same arithmetic, one row four times
                     for (; j < to; j++) {
                         long r = j * rb;
-                        if (q8) q8_0x4(w, r, r, r, r, k, x, xOff, four, 0);
-                        else q4_0x4(w, r, r, r, r, k, x, xOff, four, 0);
+                        q4_0x4(w, r, r, r, r, k, x, xOff, four, 0);
                         out[outOff + j] = four[0];
                     }
                 }
@@ -91,50 +98,32 @@ final class QuantRowDot {
         }
     }
 
-    /** Q8_0, rows at byte offsets r0..r3: per block of 34 bytes (fp16 d, 32 int8), s = Σ q·x in 8 lanes, acc += s·d. */
-    private static void q8_0x4(MemorySegment w, long r0, long r1, long r2, long r3, int k, float[] x, int xOff, float[] out, int o) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+    /**
+     * The same bytes as a segment of one class whatever {@code w} is. The kernels' loads are compiled for
+     * the segment classes they have seen: the mapping's slices are one class, the arena copies a checkpoint
+     * loader makes (q/k rows permuted at load) and edited weights another. Once a kernel has seen both, C2
+     * deoptimises it and recompiles with a bounds, liveness and class check around every load. The view has
+     * {@code w}'s address, size, scope (so closing the arena is still checked) and read-only flag.
+     */
+    static MemorySegment oneClass(MemorySegment w) {
+        return w.isNative() ? w.reinterpret(w.byteSize()) : w;
+    }
+
+    /** One Q8_0 row at byte {@code r}: per block of 34 bytes (fp16 d, 32 int8), s = Σ q·x in 8 lanes, acc += s·d. */
+    private static float q8_0(MemorySegment w, long r, int k, float[] x, int xOff) {
+        FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < k / 32; b++) {
-            long bo = 34L * b;
+            long q = r + 34L * b + 2;
             int xb = xOff + 32 * b;
-            FloatVector x0 = FloatVector.fromArray(F, x, xb), x1 = FloatVector.fromArray(F, x, xb + 8);
-            FloatVector x2 = FloatVector.fromArray(F, x, xb + 16), x3 = FloatVector.fromArray(F, x, xb + 24);
-            long q = r0 + bo + 2;
-            FloatVector s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).mul(x0);
-            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 8, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(x1, s);
-            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 16, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(x2, s);
-            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 24, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(x3, s);
-            a0 = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Tensor.I16_LE, q - 2))), a0);
-            q = r1 + bo + 2;
-            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).mul(x0);
-            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 8, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(x1, s);
-            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 16, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(x2, s);
-            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 24, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(x3, s);
-            a1 = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Tensor.I16_LE, q - 2))), a1);
-            q = r2 + bo + 2;
-            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).mul(x0);
-            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 8, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(x1, s);
-            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 16, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(x2, s);
-            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 24, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(x3, s);
-            a2 = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Tensor.I16_LE, q - 2))), a2);
-            q = r3 + bo + 2;
-            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).mul(x0);
-            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 8, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(x1, s);
-            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 16, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(x2, s);
-            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 24, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(x3, s);
-            a3 = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Tensor.I16_LE, q - 2))), a3);
+            FloatVector s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb));
+            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 8, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xb + 8), s);
+            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 16, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xb + 16), s);
+            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 24, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xb + 24), s);
+            acc = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Tensor.I16_LE, q - 2))), acc);
         }
-        float t0 = 0f, t1 = 0f, t2 = 0f, t3 = 0f;
-        for (int l = 0; l < 8; l++) { // left to right: the same bits interpreted or compiled
-            t0 += a0.lane(l);
-            t1 += a1.lane(l);
-            t2 += a2.lane(l);
-            t3 += a3.lane(l);
-        }
-        out[o] = t0;
-        out[o + 1] = t1;
-        out[o + 2] = t2;
-        out[o + 3] = t3;
+        float t = 0f;
+        for (int l = 0; l < 8; l++) t += acc.lane(l); // left to right: the same bits interpreted or compiled
+        return t;
     }
 
     /**

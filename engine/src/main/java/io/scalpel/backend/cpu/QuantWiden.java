@@ -12,11 +12,6 @@ import java.lang.foreign.MemorySegment;
 final class QuantWiden {
     private QuantWiden() {}
 
-    /** Decodes row {@code row} of a quantized [rows, k] weight into {@code dst[dstOff .. dstOff+k)}. */
-    static void row(MemorySegment w, DType dtype, long row, int k, float[] dst, int dstOff) {
-        blocks(w, dtype, row * dtype.rowBytes(k), k, dst, dstOff);
-    }
-
     /**
      * Decodes the {@code k} elements (whole blocks) stored from byte {@code off} into
      * {@code dst[dstOff .. dstOff+k)} — a row, or a block-aligned stretch of one (prefill's K-blocks, {@link GemmPack}).

@@ -542,23 +542,29 @@ public final class CudaBackend implements Backend, DecodeGraphs {
         int[] distinct = slotOfRow.keySet().stream().mapToInt(Integer::intValue).toArray();
         float[] direction = new float[w.cols()];
         toHost(MemorySegment.ofArray(direction), v.pointer(), (long) direction.length * Float.BYTES);
-        byte[] blocks = readRows(w, distinct);
+        // One upload of the distinct ids serves the gather and the scatter.
+        long ids = uploadInts(distinct);
+        byte[] blocks = gatherRows(w, ids, distinct.length);
         QuantRowUpdate.addToRows(MemorySegment.ofArray(blocks), w.dtype(), w.cols(), slots, direction, 0, alpha, distinct.length);
-        writeRows(w, distinct, blocks);
+        scatterRows(w, ids, distinct.length, blocks);
     }
 
     @Override public byte[] readRows(Weight w, int[] rows) {
         CudaWeight cw = CudaWeight.of(w);
         for (int r : rows) checkRow(cw, r);
-        long rowBytes = cw.rowBytes();
-        byte[] out = new byte[Math.toIntExact(rowBytes * rows.length)];
-        if (out.length == 0) return out;
+        if (rows.length == 0 || cw.rowBytes() == 0) return new byte[0];
         context.bind();
+        return gatherRows(cw, uploadInts(rows), rows.length);
+    }
+
+    /** The stored bytes of the {@code count} rows whose ids are on the device at {@code ids}, in that order. */
+    private byte[] gatherRows(CudaWeight cw, long ids, int count) {
+        long rowBytes = cw.rowBytes();
+        byte[] out = new byte[Math.toIntExact(rowBytes * count)];
         long packed = packedRows.atLeast(out.length);
-        long ids = uploadInts(rows);
-        launch(LaunchShapes.rowsByColumns(rows.length, Math.toIntExact(rowBytes / 2)), args(CudaKernel.GATHER_ROWS_U16)
+        launch(LaunchShapes.rowsByColumns(count, Math.toIntExact(rowBytes / 2)), args(CudaKernel.GATHER_ROWS_U16)
                 .pointer("packed", packed).pointer("w", cw.pointer()).pointer("rowIds", ids)
-                .int32("count", rows.length).int32("rows", cw.rows()).int32("rowUnits", Math.toIntExact(rowBytes / 2)));
+                .int32("count", count).int32("rows", cw.rows()).int32("rowUnits", Math.toIntExact(rowBytes / 2)));
         toHost(MemorySegment.ofArray(out), packed, out.length);
         return out;
     }
@@ -587,12 +593,17 @@ public final class CudaBackend implements Backend, DecodeGraphs {
         } else {
             unique = rows;
         }
-        long packed = packedRows.atLeast(packedBits.length);
-        toDevice(packed, MemorySegment.ofArray(packedBits), packedBits.length);
-        long ids = uploadInts(unique);
-        launch(LaunchShapes.rowsByColumns(unique.length, Math.toIntExact(rowBytes / 2)), args(CudaKernel.SCATTER_ROWS_U16)
+        scatterRows(cw, uploadInts(unique), unique.length, packedBits);
+    }
+
+    /** Writes {@code bits} (row after row) over the {@code count} distinct rows whose ids are on the device at {@code ids}. */
+    private void scatterRows(CudaWeight cw, long ids, int count, byte[] bits) {
+        long rowBytes = cw.rowBytes();
+        long packed = packedRows.atLeast(bits.length);
+        toDevice(packed, MemorySegment.ofArray(bits), bits.length);
+        launch(LaunchShapes.rowsByColumns(count, Math.toIntExact(rowBytes / 2)), args(CudaKernel.SCATTER_ROWS_U16)
                 .pointer("w", cw.pointer()).pointer("packed", packed).pointer("rowIds", ids)
-                .int32("count", unique.length).int32("rows", cw.rows()).int32("rowUnits", Math.toIntExact(rowBytes / 2)));
+                .int32("count", count).int32("rows", cw.rows()).int32("rowUnits", Math.toIntExact(rowBytes / 2)));
     }
 
     /** Splits a row list into rounds in which no row repeats; the k-th occurrence of a row goes to round k. */

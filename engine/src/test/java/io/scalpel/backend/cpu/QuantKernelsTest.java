@@ -4,15 +4,23 @@ import io.scalpel.backend.Buffer;
 import io.scalpel.backend.Weight;
 import io.scalpel.tensor.DType;
 import io.scalpel.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -52,7 +60,7 @@ class QuantKernelsTest {
             Quantized q = quantized(dtype, 5, K, 1, arena);
             float[] row = new float[K];
             for (int j = 0; j < 5; j++) {
-                QuantWiden.row(q.bytes(), dtype, j, K, row, 0);
+                QuantWiden.blocks(q.bytes(), dtype, j * dtype.rowBytes(K), K, row, 0);
                 for (int i = 0; i < K; i++) {
                     assertEquals(Float.floatToRawIntBits(q.decoded()[j * K + i]), Float.floatToRawIntBits(row[i]), dtype + " row " + j + " element " + i);
                 }
@@ -191,5 +199,56 @@ class QuantKernelsTest {
             backend.writeRows(w, rows, saved);
             assertArrayEquals(before, w.source().data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), "revert restores every byte");
         }
+    }
+
+    /**
+     * Weights reach decode as slices of a file mapping, as arena copies (q/k rows permuted at load, edited
+     * rows) and, in tests, as heap segments; the kernels read them through {@link QuantRowDot#oneClass}.
+     * The same bytes give the same bits from each, in any order of calls.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    void decodeGivesTheSameBitsFromAMappingAnArenaAndTheHeap(DType dtype, @TempDir Path dir) throws Exception {
+        int n = 37, k = 768;
+        try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2, 0)) {
+            Quantized q = quantized(dtype, n, k, 8, arena);
+            byte[] bytes = q.bytes().toArray(ValueLayout.JAVA_BYTE);
+            Path file = Files.write(dir.resolve("w.bin"), bytes);
+            MemorySegment mapped;
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, bytes.length, arena);
+            }
+            MemorySegment[] sources = {q.bytes(), mapped, MemorySegment.ofArray(bytes), mapped, q.bytes()};
+            float[] x = gaussian(k, 9);
+            Matmul matmul = new Matmul(pool);
+            float[] first = new float[n], again = new float[n];
+            matmul.run(sources[0], dtype, n, k, x, 0, 1, first, 0);
+            for (int round = 0; round < 15; round++) { // ~10⁵ block iterations: compiled, with every class seen, by the end
+                for (MemorySegment source : sources) {
+                    matmul.run(source, dtype, n, k, x, 0, 1, again, 0);
+                    for (int j = 0; j < n; j++) {
+                        assertEquals(Float.floatToRawIntBits(first[j]), Float.floatToRawIntBits(again[j]), dtype + " row " + j + " from " + source);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void oneClassKeepsTheSegmentsBoundsReadOnlyFlagAndLifetime() {
+        MemorySegment view;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(64).fill((byte) 7).asReadOnly();
+            view = QuantRowDot.oneClass(s);
+            assertEquals(s.address(), view.address());
+            assertEquals(64, view.byteSize());
+            assertTrue(view.isReadOnly());
+            assertEquals(7, view.get(ValueLayout.JAVA_BYTE, 63));
+            assertThrows(IndexOutOfBoundsException.class, () -> QuantRowDot.oneClass(s).get(ValueLayout.JAVA_BYTE, 64));
+            byte[] heap = {1, 2, 3};
+            assertEquals(3, QuantRowDot.oneClass(MemorySegment.ofArray(heap)).get(ValueLayout.JAVA_BYTE, 2));
+        }
+        MemorySegment closed = view;
+        assertThrows(IllegalStateException.class, () -> closed.get(ValueLayout.JAVA_BYTE, 0), "a view of a closed arena's memory is closed too");
     }
 }

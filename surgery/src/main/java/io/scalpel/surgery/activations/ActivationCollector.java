@@ -21,7 +21,8 @@ import java.util.List;
 public final class ActivationCollector {
     /**
      * Rows per packed prefill unless told otherwise: ~10 SST-2-sized texts. The session's buffers grow with it
-     * (a 7B's fp32 KV cache for 256 positions is 256 MiB, its 256-row logits buffer 31 MiB at a 32k vocabulary).
+     * (a 7B's fp32 KV cache for 256 positions is 256 MiB); collection reads no logits, so the session makes no
+     * [chunk, vocab] logits buffer and runs no output matmul.
      */
     public static final int DEFAULT_BATCH_TOKENS = 256;
 
@@ -98,7 +99,7 @@ public final class ActivationCollector {
                 if (ids.length > budget) {  // longer than a pack: alone, in chunks, as one sequence
                     pools.start(List.of(ids));
                     session.reset();
-                    session.forward(ids, pools);
+                    session.forwardHiddenStates(ids, pools);
                     pools.finish(out, s);
                     if (bar != null) bar.step();
                     continue;

@@ -15,10 +15,6 @@ public final class ProbeScorer implements ContinuationScorer {
     private final Probe probe;
     private final ActivationCollector collector;
 
-    public ProbeScorer(Transformer model, Probe probe, int maxTokens) {
-        this(model, probe, maxTokens, ActivationCollector.DEFAULT_BATCH_TOKENS);
-    }
-
     /** @param batchTokens rows per packed prefill (1 = one sequence per prefill); the scores depend on it only to fp32 rounding (see ActivationCollector) */
     public ProbeScorer(Transformer model, Probe probe, int maxTokens, int batchTokens) {
         this.probe = probe;

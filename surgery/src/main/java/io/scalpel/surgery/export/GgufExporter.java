@@ -43,12 +43,14 @@ public final class GgufExporter {
         ModelConfig c = ck.config();
         boolean interleave = GgufModelMetadata.architecture(c).equals("llama");
         try (Arena arena = Arena.ofConfined()) {
+            // A GGUF source's header, parsed once: its file type and tokenizer keys carry over.
+            GgufFile source = ck.format() instanceof ModelFormat.Gguf g ? GgufReader.open(g.path(), arena) : null;
             GgufWriter w = new GgufWriter();
             GgmlType mainType = ggmlType(ck.weights().layers().getFirst().gate());
             String name = ck.metadata().getOrDefault("name", "");
             GgufModelMetadata.put(w, c, name.isEmpty() ? ck.format().path().getFileName().toString() : name,
-                    sourceFileType(ck).orElse(Math.max(0, GgufModelMetadata.fileType(mainType))));
-            putTokenizer(w, ck, tokenizer);
+                    sourceFileType(ck, source).orElse(Math.max(0, GgufModelMetadata.fileType(mainType))));
+            putTokenizer(w, source, tokenizer);
 
             TensorNaming n = TensorNaming.GGUF;
             var weights = ck.weights();
@@ -84,19 +86,17 @@ public final class GgufExporter {
         }
     }
 
-    private static void putTokenizer(GgufWriter w, Checkpoint ck, Tokenizer tokenizer) {
-        if (ck.format() instanceof ModelFormat.Gguf g) {
-            try (Arena a = Arena.ofConfined()) {
-                GgufFile source = GgufReader.open(g.path(), a);
-                boolean any = false;
-                for (Map.Entry<String, Object> e : source.metadata().values().entrySet()) {
-                    if (e.getKey().startsWith("tokenizer.")) {
-                        w.putValue(e.getKey(), e.getValue());
-                        any = true;
-                    }
+    /** @param source the GGUF the model was loaded from, or null */
+    private static void putTokenizer(GgufWriter w, GgufFile source, Tokenizer tokenizer) {
+        if (source != null) {
+            boolean any = false;
+            for (Map.Entry<String, Object> e : source.metadata().values().entrySet()) {
+                if (e.getKey().startsWith("tokenizer.")) {
+                    w.putValue(e.getKey(), e.getValue());
+                    any = true;
                 }
-                if (any) return;
             }
+            if (any) return;
         }
         if (tokenizer != null) GgufTokenizerMetadata.put(w, TokenizerDescription.of(tokenizer));
     }
@@ -105,19 +105,17 @@ public final class GgufExporter {
      * The source's {@code general.file_type} where the export writes the source's tensors in their stored types:
      * a GGUF source whose tensors (elements per type, {@code rope_freqs} aside) are exactly those of the loaded
      * weights. The type of one matrix cannot tell a Q4_K_M file (15) from Q4_K_S (14); the source can.
+     *
+     * @param source the GGUF the model was loaded from, or null (no file type to carry over)
      */
-    static OptionalInt sourceFileType(Checkpoint ck) {
-        if (!(ck.format() instanceof ModelFormat.Gguf g)) return OptionalInt.empty();
-        try (Arena a = Arena.ofConfined()) {
-            GgufFile source = GgufReader.open(g.path(), a);
-            if (!source.metadata().contains("general.file_type")) return OptionalInt.empty();
-            Map<String, Long> stored = new TreeMap<>(), written = new TreeMap<>();
-            for (GgufTensorInfo t : source.tensorInfos()) {
-                if (!t.name().equals("rope_freqs.weight")) stored.merge(t.type().name(), t.elementCount(), Long::sum);
-            }
-            for (Tensor t : ck.weights().tensors()) written.merge(ggmlType(t).name(), t.size(), Long::sum);
-            return stored.equals(written) ? OptionalInt.of(source.metadata().getInt("general.file_type", 0)) : OptionalInt.empty();
+    static OptionalInt sourceFileType(Checkpoint ck, GgufFile source) {
+        if (source == null || !source.metadata().contains("general.file_type")) return OptionalInt.empty();
+        Map<String, Long> stored = new TreeMap<>(), written = new TreeMap<>();
+        for (GgufTensorInfo t : source.tensorInfos()) {
+            if (!t.name().equals("rope_freqs.weight")) stored.merge(t.type().name(), t.elementCount(), Long::sum);
         }
+        for (Tensor t : ck.weights().tensors()) written.merge(ggmlType(t).name(), t.size(), Long::sum);
+        return stored.equals(written) ? OptionalInt.of(source.metadata().getInt("general.file_type", 0)) : OptionalInt.empty();
     }
 
     /** The ggml type a tensor is stored in (F32, F16, BF16 now; the quantized types by the same name). */
