@@ -65,7 +65,8 @@ public final class DecodeCpuTime {
         return Arrays.stream(ids).map(mx::getThreadCpuTime).sum();
     }
 
-    private static String loadAverage() {
+    /** The 1-minute load average, or "?" where /proc has none. */
+    static String loadAverage() {
         try {
             return java.nio.file.Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
         } catch (IOException e) {

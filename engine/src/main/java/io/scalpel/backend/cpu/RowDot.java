@@ -6,6 +6,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * Dot products of stored weight rows with one fp32 activation row, read straight from the mapping —
@@ -23,7 +24,7 @@ import java.lang.foreign.MemorySegment;
  * forward read of the same bytes, one stream 62–78 % (Zen 3, two threads over 256–400 MB, paired runs on a
  * machine under load 6–11, 2026-12-01; {@code DecodeRowStreamBenchmark}). With 2048-element rows (1B's)
  * the four streams were as fast as one or faster, and four widened rows would no longer fit L1, hence the
- * bound. F16 widens the four contiguous rows of a block in one pass ({@link #f16x4}); BF16 takes one row
+ * bound. F16 widens the four contiguous rows of a block in one pass ({@link #f16Short}); BF16 takes one row
  * at a time in registers ({@link #one}), one FMA chain being enough to keep up with memory. The order of
  * the sums, and so the bits, are the same either way.
  *
@@ -42,8 +43,10 @@ final class RowDot {
      * 3 · CHUNK, so that four widened F16 rows (24 KiB) and x still fit a 32 KiB L1.
      */
     static final int SHORT_ROW = 3 * CHUNK;
+    /** Where in the scratch the F16 kernels keep their four accumulators (4 · F.length() floats: 32, or 64 with 512-bit vectors): after four widened short rows. */
+    private static final int ACC = 4 * SHORT_ROW;
     /** Floats of scratch {@link #rows} needs. */
-    static final int SCRATCH = 4 * SHORT_ROW;
+    static final int SCRATCH = ACC + 4 * F.length();
 
     /**
      * {@code out[outOff + j] = W[j,:] · x} for rows {@code j} in [from, to) of a [n, k] weight;
@@ -57,7 +60,10 @@ final class RowDot {
                 if (k > SHORT_ROW) for (; j + 4 <= to; j += 4) bf16x4(w, j, k, x, xOff, out, outOff + j);
                 // short rows: all go one at a time through one() below
             }
-            case F16 -> { for (; j + 4 <= to; j += 4) f16x4(w, j, k, x, xOff, out, outOff + j, scratch); }
+            case F16 -> {
+                if (k > SHORT_ROW) for (; j + 4 <= to; j += 4) f16Long(w, j, k, x, xOff, out, outOff + j, scratch);
+                else for (; j + 4 <= to; j += 4) f16Short(w, j, k, x, xOff, out, outOff + j, scratch);
+            }
             case I32 -> throw new IllegalArgumentException("I32 weights have no float rows");
         }
         for (; j < to; j++) out[outOff + j] = one(w, dtype, j, k, x, xOff);
@@ -116,49 +122,77 @@ final class RowDot {
     }
 
     /**
-     * F16 rows go through L1. Short rows ({@code k <= SHORT_ROW}): the four rows, contiguous in the
-     * mapping, are widened as one forward run into {@code buf} (row r at {@code r·k}) — one memory stream.
-     * Longer rows: each {@link #CHUNK}-element stretch of the four is widened into {@code buf} (row r at
-     * {@code r·CHUNK}) by {@link Widen#f16Rows4}. Either widening is a plain loop that C2 vectorises into
-     * hardware conversions (see {@link Widen}); the rows are then multiplied from {@code buf} as F32 would
-     * be. The accumulators live across chunks, so the summation order (and the bits) are those of the
-     * register path of the other dtypes.
+     * F16 rows go through L1: widened by a plain loop that C2 vectorises into hardware conversions (see
+     * {@link Widen}), then multiplied from {@code buf} as F32 would be. Short rows ({@code k <= SHORT_ROW}):
+     * the four rows, contiguous in the mapping, are widened as one forward run (row r at {@code r·k}) — one
+     * memory stream. The two row lengths are two methods, not one with a branch: with one method, C2 compiled
+     * it for the length its profile had seen, and when callers brought only one length for a while (a harness
+     * timing one kind of matrix after another) the other then ran at 3–4× the cost per weight (110M's 768×2048
+     * down_proj after its 768-wide matrices: 0.74–1.01 against 0.25–0.27 ns of one thread's CPU time; Zen 3,
+     * 2026-12-01). A decode step, which brings both lengths from its first step, did not show it. The
+     * accumulators live across chunks, so the summation order (and the bits) are those of the register path
+     * of the other dtypes.
      */
-    private static void f16x4(MemorySegment w, int row, int k, float[] x, int xOff, float[] out, int o, float[] buf) {
-        int L = F.length(), kv = k - k % L;
-        boolean whole = k <= SHORT_ROW;
-        int stride = whole ? k : CHUNK, step = whole ? kv : CHUNK;
-        long rb = (long) k * 2, r0 = row * rb;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int c = 0; c < kv; c += step) {
-            int len = Math.min(step, kv - c);
-            if (whole) Widen.f16Run(w, r0, 4 * k, buf, 0);
-            else Widen.f16Rows4(w, r0 + 2L * c, rb, len, buf);
-            for (int i = 0; i < len; i += L) {
-                FloatVector xv = FloatVector.fromArray(F, x, xOff + c + i);
-                a0 = FloatVector.fromArray(F, buf, i).fma(xv, a0);
-                a1 = FloatVector.fromArray(F, buf, stride + i).fma(xv, a1);
-                a2 = FloatVector.fromArray(F, buf, 2 * stride + i).fma(xv, a2);
-                a3 = FloatVector.fromArray(F, buf, 3 * stride + i).fma(xv, a3);
-            }
-        }
-        // The widened rows are used up: the accumulators go through buf, so no vector crosses into finish4.
-        a0.intoArray(buf, 0);
-        a1.intoArray(buf, L);
-        a2.intoArray(buf, 2 * L);
-        a3.intoArray(buf, 3 * L);
+    private static void f16Short(MemorySegment w, int row, int k, float[] x, int xOff, float[] out, int o, float[] buf) {
+        int kv = k - k % F.length();
+        Widen.f16Run(w, (long) row * k * 2, 4 * k, buf, 0);
+        zero4(buf);
+        fma4(buf, k, kv, x, xOff);
         finish4(buf, w, DType.F16, row, k, kv, x, xOff, out, o);
     }
 
     /**
+     * Long F16 rows: each {@link #CHUNK}-element stretch of the four rows is widened into {@code buf} (row r
+     * at {@code r·CHUNK}) by {@link Widen#f16Rows4}, then multiplied as in {@link #f16Short}.
+     */
+    private static void f16Long(MemorySegment w, int row, int k, float[] x, int xOff, float[] out, int o, float[] buf) {
+        int kv = k - k % F.length();
+        long rb = (long) k * 2, r0 = row * rb;
+        zero4(buf);
+        for (int c = 0; c < kv; c += CHUNK) {
+            int len = Math.min(CHUNK, kv - c);
+            Widen.f16Rows4(w, r0 + 2L * c, rb, len, buf);
+            fma4(buf, CHUNK, len, x, xOff + c);
+        }
+        finish4(buf, w, DType.F16, row, k, kv, x, xOff, out, o);
+    }
+
+    /** Clears the four accumulators at {@code buf[ACC ..)}. */
+    private static void zero4(float[] buf) {
+        Arrays.fill(buf, ACC, ACC + 4 * F.length(), 0f);
+    }
+
+    /**
+     * Continues the four rows' FMA chains (accumulator r at {@code buf[ACC + r·L ..)}) over {@code len}
+     * widened elements of each, row r at {@code buf[r·stride ..)}, against {@code x[xOff ..)}. The
+     * accumulators go through memory at each call's ends so that no vector crosses a method boundary.
+     */
+    private static void fma4(float[] buf, int stride, int len, float[] x, int xOff) {
+        int L = F.length();
+        FloatVector a0 = FloatVector.fromArray(F, buf, ACC), a1 = FloatVector.fromArray(F, buf, ACC + L);
+        FloatVector a2 = FloatVector.fromArray(F, buf, ACC + 2 * L), a3 = FloatVector.fromArray(F, buf, ACC + 3 * L);
+        for (int i = 0; i < len; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
+            a0 = FloatVector.fromArray(F, buf, i).fma(xv, a0);
+            a1 = FloatVector.fromArray(F, buf, stride + i).fma(xv, a1);
+            a2 = FloatVector.fromArray(F, buf, 2 * stride + i).fma(xv, a2);
+            a3 = FloatVector.fromArray(F, buf, 3 * stride + i).fma(xv, a3);
+        }
+        a0.intoArray(buf, ACC);
+        a1.intoArray(buf, ACC + L);
+        a2.intoArray(buf, ACC + 2 * L);
+        a3.intoArray(buf, ACC + 3 * L);
+    }
+
+    /**
      * {@code out[o + r]} for the four rows from {@code row}: the lanes of row r's accumulator, stored at
-     * {@code acc[r·L ..)}, added left to right, then its scalar tail {@code [tail, k)}.
+     * {@code acc[ACC + r·L ..)}, added left to right, then its scalar tail {@code [tail, k)}.
      */
     private static void finish4(float[] acc, MemorySegment w, DType dtype, int row, int k, int tail, float[] x, int xOff, float[] out, int o) {
         int L = F.length();
         for (int r = 0; r < 4; r++) {
             float sum = 0f;
-            for (int l = 0; l < L; l++) sum += acc[r * L + l];
+            for (int l = 0; l < L; l++) sum += acc[ACC + r * L + l];
             out[o + r] = tail(sum, w, dtype, row + r, k, tail, x, xOff);
         }
     }

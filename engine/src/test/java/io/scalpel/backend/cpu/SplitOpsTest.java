@@ -187,4 +187,64 @@ class SplitOpsTest {
             }
         }
     }
+
+    /**
+     * Attention gives, bit for bit, its summation rule written out in scalar code (with {@link VectorExp}'s
+     * exp, tested on its own in {@code VectorExpTest}): each score is
+     * {@link RowDot#dot}'s order (one FMA chain per lane over whole vectors, lanes added left to right,
+     * then the tail), each output lane of the weighted sum one FMA chain over the positions in order (a
+     * plain multiply-add past the last whole vector). Head sizes with and without a tail, context lengths
+     * that are and are not whole blocks of four keys, one and several query rows.
+     */
+    @Test
+    void attentionGivesTheBitsOfItsSummationRuleWrittenOutInScalar() {
+        int L = RowDot.F.length();
+        for (int headDim : new int[] {64, 43, 5}) {
+            for (int pos0 : new int[] {0, 2, 7, 150}) {
+                int rows = pos0 == 2 ? 3 : 1, heads = 4, kvHeads = 2, group = heads / kvHeads;
+                int qDim = heads * headDim, kvDim = kvHeads * headDim, positions = pos0 + rows;
+                SplittableRandom r = new SplittableRandom(headDim * 1000L + pos0);
+                float[] q = gaussian(r, rows * qDim, 1), k = gaussian(r, positions * kvDim, 1), v = gaussian(r, positions * kvDim, 1);
+                float[] got = new float[rows * qDim];
+                try (CpuBackend be = new CpuBackend(2, 0)) {
+                    Buffer qb = be.allocate(q.length), kb = be.allocate(k.length), vb = be.allocate(v.length), out = be.allocate(got.length);
+                    be.write(qb, q);
+                    be.write(kb, k);
+                    be.write(vb, v);
+                    be.attention(out, qb, kb, vb, rows, pos0, heads, kvHeads, headDim);
+                    be.read(out, got);
+                }
+                float scale = (float) (1.0 / Math.sqrt(headDim));
+                int whole = headDim - headDim % L;
+                for (int t = 0; t < rows; t++) {
+                    for (int h = 0; h < heads; h++) {
+                        int qOff = t * qDim + h * headDim, kvOff = (h / group) * headDim, len = pos0 + t + 1;
+                        float[] p = new float[len];
+                        float max = Float.NEGATIVE_INFINITY;
+                        for (int j = 0; j < len; j++) {
+                            float[] lanes = new float[L];
+                            for (int i = 0; i < whole; i++) lanes[i % L] = Math.fma(q[qOff + i], k[j * kvDim + kvOff + i], lanes[i % L]);
+                            float sum = 0f;
+                            for (int l = 0; l < L; l++) sum += lanes[l];
+                            for (int i = whole; i < headDim; i++) sum += q[qOff + i] * k[j * kvDim + kvOff + i];
+                            p[j] = sum * scale;
+                            max = Math.max(max, p[j]);
+                        }
+                        double total = 0;
+                        for (int j = 0; j < len; j++) total += p[j] = VectorExp.scalar(p[j] - max); // its vector form gives the same bits
+                        float inv = 1f / (float) total;
+                        for (int d = 0; d < headDim; d++) {
+                            float acc = 0f;
+                            for (int j = 0; j < len; j++) {
+                                float vd = v[j * kvDim + kvOff + d];
+                                acc = d < whole ? Math.fma(vd, p[j], acc) : acc + p[j] * vd;
+                            }
+                            String where = "headDim " + headDim + ", pos0 " + pos0 + ", row " + t + ", head " + h + ", dim " + d;
+                            assertEquals(Float.floatToRawIntBits(acc * inv), Float.floatToRawIntBits(got[qOff + d]), where);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
