@@ -72,12 +72,13 @@ final class WorkerPool implements AutoCloseable {
     static final long INLINE_WORK = 1L << 18;
 
     /**
-     * What one {@code StrictMath.exp} (softmax, SiLU) counts for in a job's work, in the vector
-     * multiply-adds {@link #INLINE_WORK} is measured in: ~16 of those per cycle per core (two 8-lane FMA
-     * pipes), against ~33 cycles for an exp (a SwiGLU element: 13.5 ns of CPU time on the 2.45 GHz Zen 3
-     * build machine, 2026-12-01), so a decode step's exps are worth splitting too.
+     * What one exp (softmax) counts for in a job's work, in the multiply-adds {@link #INLINE_WORK} is
+     * measured in. Since the exps are {@link VectorExp}'s (~13 vector operations per vector of lanes, as
+     * {@link Swiglu#ELEMENT_WORK} counts a SiLU element) one is worth about as much as a SwiGLU element;
+     * it was 512 while each exp was a {@code StrictMath.exp} call of ~33 cycles. Only where a job is split
+     * depends on it, never its bits.
      */
-    static final long EXP_WORK = 512;
+    static final long EXP_WORK = Swiglu.ELEMENT_WORK;
 
     /** As {@link #forRange(int, int, RangeTask)}, but inline when the whole job is smaller than {@link #inlineWork}. */
     void forRange(int n, int grain, long work, RangeTask t) {
