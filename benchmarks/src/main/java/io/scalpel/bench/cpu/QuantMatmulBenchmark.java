@@ -43,7 +43,7 @@ import java.util.concurrent.TimeUnit;
  * <p>{@code segments}: {@code arena} multiplies the same arena-held weight twice per call; {@code mapped+arena}
  * multiplies the same bytes once from the arena and once from a file mapping, as a decode step does (a
  * loader's permuted q/k rows live in its arena, the other matrices in the mapping). Before
- * {@code QuantRowDot.oneClass} the second made C2 recompile the Q8_0 kernel with a check around every load
+ * {@code CpuWeight.oneClass} (applied to every uploaded weight) the second made C2 recompile the Q8_0 kernel with a check around every load
  * (docs/design.md, "One row at a time, one class of segment"); the two should now measure the same.
  */
 @State(Scope.Benchmark)

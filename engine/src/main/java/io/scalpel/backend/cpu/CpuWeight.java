@@ -12,7 +12,7 @@ import java.lang.foreign.MemorySegment;
  * tensor into memory the backend owns — memory stays at the checkpoint's size until something is
  * edited, and neither the user's file nor the loaded checkpoint is ever written.
  *
- * <p>The kernels see every weight's bytes as one segment class ({@link QuantRowDot#oneClass}): a GGUF's
+ * <p>The kernels see every weight's bytes as one segment class ({@link #oneClass}): a GGUF's
  * mapped slices, the arena copies its loader makes of q/k and the copies edits make would otherwise be
  * two classes, and a kernel that has seen both is recompiled with a check around every load.
  */
@@ -25,7 +25,18 @@ final class CpuWeight implements Weight {
     CpuWeight(Tensor source, Arena arena) {
         this.source = source;
         this.arena = arena;
-        this.data = QuantRowDot.oneClass(source.data());
+        this.data = oneClass(source.data());
+    }
+
+    /**
+     * The same bytes as a segment of one class whatever {@code w} is. The kernels' loads are compiled for
+     * the segment classes they have seen: the mapping's slices are one class, the arena copies a checkpoint
+     * loader makes (q/k rows permuted at load) and edited weights another. Once a kernel has seen both, C2
+     * deoptimises it and recompiles with a bounds, liveness and class check around every load. The view has
+     * {@code w}'s address, size, scope (so closing the arena is still checked) and read-only flag.
+     */
+    static MemorySegment oneClass(MemorySegment w) {
+        return w.isNative() ? w.reinterpret(w.byteSize()) : w;
     }
 
     static CpuWeight of(Weight w) {
@@ -42,7 +53,7 @@ final class CpuWeight implements Weight {
         if (!owned) {
             MemorySegment copy = arena.allocate(data.byteSize(), 64);
             copy.copyFrom(data);
-            data = QuantRowDot.oneClass(copy);
+            data = oneClass(copy);
             owned = true;
         }
         return data;

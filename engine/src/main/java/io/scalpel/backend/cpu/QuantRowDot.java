@@ -41,7 +41,8 @@ import java.lang.foreign.MemorySegment;
  * ({@link #VECTOR} false) rows are decoded with the reference codec and dotted by {@link RowDot}.
  *
  * <p>Q8_0 rows are read one at a time, each as one forward stream (Q4_0 keeps its 4-row passes, which
- * share x's loads), from a view of one segment class ({@link #oneClass}). Both were measured on Zen 3
+ * share x's loads), from a view of one segment class ({@link CpuWeight#oneClass}, given to every CPU
+ * weight). Both were measured on Zen 3
  * (docs/benchmarks.md, "Q8_0 decode: one stream, one class of segment"): four interleaved 816-byte row
  * streams read from DRAM at ~half the rate of one, and a kernel that had seen both the mapping's
  * segments and an arena's was recompiled with a check around every load (2.3–3× slower per weight).
@@ -76,8 +77,7 @@ final class QuantRowDot {
         }
         switch (dtype) {
             case Q8_0 -> {
-                MemorySegment one = oneClass(w);
-                for (int j = from; j < to; j++) out[outOff + j] = q8_0(one, j * rb, k, x, xOff);
+                for (int j = from; j < to; j++) out[outOff + j] = q8_0(w, j * rb, k, x, xOff);
             }
             case Q4_0 -> {
                 int j = from;
@@ -99,16 +99,6 @@ final class QuantRowDot {
         }
     }
 
-    /**
-     * The same bytes as a segment of one class whatever {@code w} is. The kernels' loads are compiled for
-     * the segment classes they have seen: the mapping's slices are one class, the arena copies a checkpoint
-     * loader makes (q/k rows permuted at load) and edited weights another. Once a kernel has seen both, C2
-     * deoptimises it and recompiles with a bounds, liveness and class check around every load. The view has
-     * {@code w}'s address, size, scope (so closing the arena is still checked) and read-only flag.
-     */
-    static MemorySegment oneClass(MemorySegment w) {
-        return w.isNative() ? w.reinterpret(w.byteSize()) : w;
-    }
 
     /** One Q8_0 row at byte {@code r}: per block of 34 bytes (fp16 d, 32 int8), s = Σ q·x in 8 lanes, acc += s·d. */
     private static float q8_0(MemorySegment w, long r, int k, float[] x, int xOff) {

@@ -242,8 +242,8 @@ class QuantKernelsTest {
 
     /**
      * Weights reach decode as slices of a file mapping, as arena copies (q/k rows permuted at load, edited
-     * rows) and, in tests, as heap segments; the kernels read them through {@link QuantRowDot#oneClass}.
-     * The same bytes give the same bits from each, in any order of calls.
+     * rows) and, in tests, as heap segments. The backend hands them over through {@link CpuWeight#oneClass},
+     * but the kernels must not depend on it: the same bytes give the same bits from each, in any order of calls.
      */
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q6_K"})
@@ -278,14 +278,14 @@ class QuantKernelsTest {
         MemorySegment view;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment s = arena.allocate(64).fill((byte) 7).asReadOnly();
-            view = QuantRowDot.oneClass(s);
+            view = CpuWeight.oneClass(s);
             assertEquals(s.address(), view.address());
             assertEquals(64, view.byteSize());
             assertTrue(view.isReadOnly());
             assertEquals(7, view.get(ValueLayout.JAVA_BYTE, 63));
-            assertThrows(IndexOutOfBoundsException.class, () -> QuantRowDot.oneClass(s).get(ValueLayout.JAVA_BYTE, 64));
+            assertThrows(IndexOutOfBoundsException.class, () -> CpuWeight.oneClass(s).get(ValueLayout.JAVA_BYTE, 64));
             byte[] heap = {1, 2, 3};
-            assertEquals(3, QuantRowDot.oneClass(MemorySegment.ofArray(heap)).get(ValueLayout.JAVA_BYTE, 2));
+            assertEquals(3, CpuWeight.oneClass(MemorySegment.ofArray(heap)).get(ValueLayout.JAVA_BYTE, 2));
         }
         MemorySegment closed = view;
         assertThrows(IllegalStateException.class, () -> closed.get(ValueLayout.JAVA_BYTE, 0), "a view of a closed arena's memory is closed too");
