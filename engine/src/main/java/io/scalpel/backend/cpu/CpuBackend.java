@@ -134,35 +134,71 @@ public final class CpuBackend implements Backend {
         matmul.run(cw.data(), cw.dtype(), n, k, xi.array(), xi.offset(), rows, o.array(), o.offset());
     }
 
-    /** Gate and up of a prompt: one packing of {@code x} and one split across the pool for both (decode: two matmuls). */
+    /**
+     * Gate and up: one split across the pool for both — for a prompt also one packing of {@code x}, for
+     * decode one hand-off and one idle tail instead of two. Each output has the bits {@link #matmul} gives it.
+     */
     @Override public void matmulPair(Buffer x, int rows, Buffer outA, Weight wa, Buffer outB, Weight wb) {
-        if (rows <= 1) Backend.super.matmulPair(x, rows, outA, wa, outB, wb);
-        else sharedGemm(x, rows, new Buffer[]{outA, outB}, new Weight[]{wa, wb});
+        if (rows == 1) {
+            CpuWeight a = CpuWeight.of(wa), b = CpuWeight.of(wb);
+            sameWidth(a, b);
+            CpuBuffer xi = checkIn(x, 1, a);
+            CpuBuffer oa = checkOut(outA, 1, a), ob = checkOut(outB, 1, b);
+            matmul.begin(xi.array(), xi.offset(), a.cols());
+            matmul.add(a.data(), a.dtype(), a.rows(), oa.array(), oa.offset());
+            matmul.add(b.data(), b.dtype(), b.rows(), ob.array(), ob.offset());
+            matmul.multiply();
+        } else if (rows > 1) {
+            sharedGemm(x, rows, new Buffer[]{outA, outB}, new Weight[]{wa, wb});
+        }
     }
 
-    /** Q, K and V of a prompt: one packing of {@code x} and one split across the pool for all three (decode: three matmuls). */
+    /** Q, K and V: as {@link #matmulPair}, one split across the pool for all three. */
     @Override public void matmulTriple(Buffer x, int rows, Buffer outA, Weight wa, Buffer outB, Weight wb, Buffer outC, Weight wc) {
-        if (rows <= 1) Backend.super.matmulTriple(x, rows, outA, wa, outB, wb, outC, wc);
-        else sharedGemm(x, rows, new Buffer[]{outA, outB, outC}, new Weight[]{wa, wb, wc});
+        if (rows == 1) {
+            CpuWeight a = CpuWeight.of(wa), b = CpuWeight.of(wb), c = CpuWeight.of(wc);
+            sameWidth(a, b);
+            sameWidth(a, c);
+            CpuBuffer xi = checkIn(x, 1, a);
+            CpuBuffer oa = checkOut(outA, 1, a), ob = checkOut(outB, 1, b), oc = checkOut(outC, 1, c);
+            matmul.begin(xi.array(), xi.offset(), a.cols());
+            matmul.add(a.data(), a.dtype(), a.rows(), oa.array(), oa.offset());
+            matmul.add(b.data(), b.dtype(), b.rows(), ob.array(), ob.offset());
+            matmul.add(c.data(), c.dtype(), c.rows(), oc.array(), oc.offset());
+            matmul.multiply();
+        } else if (rows > 1) {
+            sharedGemm(x, rows, new Buffer[]{outA, outB, outC}, new Weight[]{wa, wb, wc});
+        }
+    }
+
+    /** Weights of one shared call read the same activations, so they must have one width. */
+    private static void sameWidth(CpuWeight a, CpuWeight b) {
+        if (b.cols() != a.cols()) throw new IllegalArgumentException(b.name() + " has " + b.cols() + " columns, " + a.name() + " " + a.cols());
+    }
+
+    private static CpuBuffer checkIn(Buffer x, int rows, CpuWeight w) {
+        CpuBuffer xi = CpuBuffer.of(x);
+        check(xi, (long) rows * w.cols());
+        return xi;
+    }
+
+    private static CpuBuffer checkOut(Buffer out, int rows, CpuWeight w) {
+        CpuBuffer o = CpuBuffer.of(out);
+        check(o, (long) rows * w.rows());
+        return o;
     }
 
     /** {@code outs[i] = x · ws[i]ᵀ} as one GEMM call: each output has the bits {@link #matmul} gives it. */
     private void sharedGemm(Buffer x, int rows, Buffer[] outs, Weight[] ws) {
-        CpuBuffer xi = CpuBuffer.of(x);
-        int k = CpuWeight.of(ws[0]).cols();
-        check(xi, (long) rows * k);
-        for (int i = 0; i < ws.length; i++) {
-            CpuWeight cw = CpuWeight.of(ws[i]);
-            if (cw.cols() != k) throw new IllegalArgumentException(cw.name() + " has " + cw.cols() + " columns, " + CpuWeight.of(ws[0]).name() + " " + k);
-            check(CpuBuffer.of(outs[i]), (long) rows * cw.rows());
-        }
+        CpuWeight[] cws = new CpuWeight[ws.length];
+        for (int i = 0; i < ws.length; i++) cws[i] = CpuWeight.of(ws[i]);
+        for (CpuWeight cw : cws) sameWidth(cws[0], cw);
+        CpuBuffer xi = checkIn(x, rows, cws[0]);
+        CpuBuffer[] os = new CpuBuffer[outs.length];
+        for (int i = 0; i < ws.length; i++) os[i] = checkOut(outs[i], rows, cws[i]);
         Gemm gemm = matmul.gemm();
-        gemm.begin(xi.array(), xi.offset(), rows, k);
-        for (int i = 0; i < ws.length; i++) {
-            CpuWeight cw = CpuWeight.of(ws[i]);
-            CpuBuffer o = CpuBuffer.of(outs[i]);
-            gemm.add(cw.data(), cw.dtype(), cw.rows(), o.array(), o.offset());
-        }
+        gemm.begin(xi.array(), xi.offset(), rows, cws[0].cols());
+        for (int i = 0; i < ws.length; i++) gemm.add(cws[i].data(), cws[i].dtype(), cws[i].rows(), os[i].array(), os[i].offset());
         gemm.multiply();
     }
 
@@ -203,7 +239,8 @@ public final class CpuBackend implements Backend {
         check(a, n);
         check(b, n);
         int len = (int) n;
-        if ((long) len * ROW_OP_WORK < WorkerPool.INLINE_WORK) Elementwise.add(a.array(), a.offset(), b.array(), b.offset(), len); // decode
+        // Decode's add is below the pool's threshold: called directly, no task object made.
+        if (pool.runsInline((long) len * ROW_OP_WORK)) Elementwise.add(a.array(), a.offset(), b.array(), b.offset(), len);
         else pool.forRange(len, ADD_GRAIN, (from, to, w) -> Elementwise.add(a.array(), a.offset() + from, b.array(), b.offset() + from, to - from));
     }
 

@@ -40,22 +40,16 @@ final class Gemm implements WorkerPool.RangeTask {
      * strided copy moves about one element a cycle, while the two FMA pipes do 16 multiply-adds.
      */
     static final long PACK_WORK = 16;
-    /** Most weights one call multiplies by the same activations (Q, K and V). */
-    static final int MAX_WEIGHTS = 3;
-
     private final WorkerPool pool;
     /** Packs token tiles {@code [from, to)} of the current call's activations (split across the pool). */
     private final WorkerPool.RangeTask packTiles = this::packTiles;
     private float[] xp = new float[0];
     private float[][] panels = new float[0][], sums = new float[0][];
-    // The current call: its activations, and its weights side by side, weight i owning output features
-    // [first[i], first[i + 1]) of the job's index range.
+    // The current call: its activations, and its weights side by side in one group.
     private float[] x;
-    private int xOff, k, rows, padded, tileTokens, tileRows, count;
-    private final MemorySegment[] w = new MemorySegment[MAX_WEIGHTS];
-    private final DType[] dtype = new DType[MAX_WEIGHTS];
-    private final int[] first = new int[MAX_WEIGHTS + 1], outOff = new int[MAX_WEIGHTS];
-    private final float[][] out = new float[MAX_WEIGHTS][];
+    private int xOff, k, rows, padded, tileTokens, tileRows;
+    private final ProductGroup group = new ProductGroup("GEMM");
+    private final ProductGroup.Part product = this::product;
 
     Gemm(WorkerPool pool) {
         this.pool = pool;
@@ -78,26 +72,19 @@ final class Gemm implements WorkerPool.RangeTask {
         this.xOff = xOff;
         this.rows = rows;
         this.k = k;
-        this.count = 0;
-        this.first[0] = 0;
+        group.clear();
     }
 
     /** Adds {@code out[rows, n] = x · Wᵀ} (into {@code out} from {@code outOff}, row stride n) to the call begun. */
     void add(MemorySegment w, DType dtype, int n, float[] out, int outOff) {
         if (dtype.isQuantized() && KC % dtype.blockSize() != 0) throw new IllegalStateException("K-block " + KC + " is not whole " + dtype + " blocks");
-        if (count == MAX_WEIGHTS) throw new IllegalStateException("a GEMM call takes at most " + MAX_WEIGHTS + " weights");
-        this.w[count] = w;
-        this.dtype[count] = dtype;
-        this.out[count] = out;
-        this.outOff[count] = outOff;
-        first[count + 1] = first[count] + n;
-        count++;
+        group.add(w, dtype, n, out, outOff);
     }
 
     /** Runs the call begun: packs the activations, then every weight's product, all across the pool. */
     void multiply() {
         try {
-            int total = first[count];
+            int total = group.total();
             if (rows == 0 || total == 0) return;
             // A prompt of at most one vector of tokens takes the narrow tile (12 rows × 1 vector): the same bits, half the padding.
             tileTokens = rows <= GemmTile.NARROW_TOKENS ? GemmTile.NARROW_TOKENS : GemmTile.TOKENS;
@@ -114,10 +101,7 @@ final class Gemm implements WorkerPool.RangeTask {
             pool.forRange(padded / tileTokens, 1, (long) padded * k * PACK_WORK, packTiles);
             pool.forRange(total, tileRows, (long) total * k * rows, this); // whole tiles per chunk inside each weight
         } finally {
-            for (int i = 0; i < MAX_WEIGHTS; i++) { // do not keep a closed mapping or a caller's array reachable
-                w[i] = null;
-                out[i] = null;
-            }
+            group.release(); // do not keep a closed mapping or a caller's array reachable
             x = null;
         }
     }
@@ -127,18 +111,15 @@ final class Gemm implements WorkerPool.RangeTask {
     }
 
     @Override public void run(int from, int to, int worker) {
-        for (int i = 0; i < count; i++) {
-            int a = Math.max(from, first[i]), b = Math.min(to, first[i + 1]);
-            if (a < b) product(i, a - first[i], b - first[i], worker);
-        }
+        group.forEachPart(from, to, worker, product);
     }
 
     /** Output features {@code [from, to)} of weight {@code i}. */
     private void product(int i, int from, int to, int worker) {
-        MemorySegment w = this.w[i];
-        DType dtype = this.dtype[i];
-        float[] out = this.out[i];
-        int n = first[i + 1] - first[i], outOff = this.outOff[i];
+        MemorySegment w = group.weight(i);
+        DType dtype = group.dtype(i);
+        float[] out = group.out(i);
+        int n = group.rows(i), outOff = group.outOff(i);
         float[] wp = panels[worker], c = sums[worker];
         int R = tileRows, T = tileTokens, tiles = padded / T;
         boolean narrow = T == GemmTile.NARROW_TOKENS;

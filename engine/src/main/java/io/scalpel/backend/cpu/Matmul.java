@@ -19,10 +19,11 @@ final class Matmul implements WorkerPool.RangeTask {
     private final WorkerPool pool;
     private final Gemm gemm;
     private float[][] scratch = new float[0][];
-    private MemorySegment w;
-    private DType dtype;
-    private int k, xOff, outOff;
-    private float[] x, out;
+    // The current decode call: its activation row and its weights side by side in one group.
+    private final ProductGroup group = new ProductGroup("decode");
+    private final ProductGroup.Part product = this::product;
+    private int k, xOff;
+    private float[] x;
 
     Matmul(WorkerPool pool) {
         this.pool = pool;
@@ -38,25 +39,49 @@ final class Matmul implements WorkerPool.RangeTask {
             gemm.run(w, dtype, n, k, x, xOff, rows, out, outOff);
             return;
         }
-        if (scratch.length == 0) scratch = new float[pool.parallelism()][RowDot.SCRATCH];
-        this.w = w;
-        this.dtype = dtype;
-        this.k = k;
+        begin(x, xOff, k);
+        add(w, dtype, n, out, outOff);
+        multiply();
+    }
+
+    /**
+     * Starts a decode call on one activation row {@code x[k]} (from {@code xOff}); {@link #add} its weights,
+     * then {@link #multiply}. The weights of one call (Q, K and V; gate and up) are one job for the pool: one
+     * hand-off and one idle tail instead of one per weight. A row's bits never depend on the split.
+     */
+    void begin(float[] x, int xOff, int k) {
         this.x = x;
         this.xOff = xOff;
-        this.out = out;
-        this.outOff = outOff;
+        this.k = k;
+        group.clear();
+    }
+
+    /** Adds {@code out[n] = W · x} (into {@code out} from {@code outOff}) to the call begun. */
+    void add(MemorySegment w, DType dtype, int n, float[] out, int outOff) {
+        group.add(w, dtype, n, out, outOff);
+    }
+
+    /** Runs the call begun across the pool, in chunks of whole 4-row blocks (a chunk may span two weights). */
+    void multiply() {
+        if (scratch.length == 0) scratch = new float[pool.parallelism()][RowDot.SCRATCH];
         try {
-            pool.forRange(n, 4, (long) n * k, this); // one activation row
+            int total = group.total();
+            if (total > 0) pool.forRange(total, 4, (long) total * k, this);
         } finally {
-            this.w = null; // do not keep a closed mapping or a caller's arrays reachable
-            this.x = null;
-            this.out = null;
+            group.release(); // do not keep a closed mapping or a caller's arrays reachable
+            x = null;
         }
     }
 
     @Override public void run(int from, int to, int worker) {
-        if (dtype.isQuantized()) QuantRowDot.rows(w, dtype, from, to, k, x, xOff, out, outOff, scratch[worker]);
-        else RowDot.rows(w, dtype, from, to, k, x, xOff, out, outOff, scratch[worker]);
+        group.forEachPart(from, to, worker, product);
+    }
+
+    /** Rows {@code [from, to)} of weight {@code i} of the call. */
+    private void product(int i, int from, int to, int worker) {
+        MemorySegment w = group.weight(i);
+        DType dtype = group.dtype(i);
+        if (dtype.isQuantized()) QuantRowDot.rows(w, dtype, from, to, k, x, xOff, group.out(i), group.outOff(i), scratch[worker]);
+        else RowDot.rows(w, dtype, from, to, k, x, xOff, group.out(i), group.outOff(i), scratch[worker]);
     }
 }

@@ -80,9 +80,12 @@ final class WorkerPool implements AutoCloseable {
      */
     static final long EXP_WORK = Swiglu.ELEMENT_WORK;
 
+    /** Whether a job of {@code work} multiply-adds runs on the caller alone (below this pool's threshold). */
+    boolean runsInline(long work) { return work < inlineWork; }
+
     /** As {@link #forRange(int, int, RangeTask)}, but inline when the whole job is smaller than {@link #inlineWork}. */
     void forRange(int n, int grain, long work, RangeTask t) {
-        if (work < inlineWork) {
+        if (runsInline(work)) {
             if (n > 0) t.run(0, n, 0);
             return;
         }

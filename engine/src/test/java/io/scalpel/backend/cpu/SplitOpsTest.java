@@ -10,6 +10,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -243,6 +244,73 @@ class SplitOpsTest {
                             assertEquals(Float.floatToRawIntBits(acc * inv), Float.floatToRawIntBits(got[qOff + d]), where);
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * Decode's Q/K/V and gate/up are one pool job each (chunks of 4-row blocks may span two weights): every
+     * output equals its weight's product done alone on one thread, and for the float dtypes
+     * {@link RowDot#dot} of the widened row, bit for bit. Row counts that are not multiples of 4 put block
+     * boundaries inside a chunk and chunks across weights; the dtypes are mixed, as in a Q4_K_M file.
+     */
+    @Test
+    void decodeProductsSharingOneJobEqualEachProductAloneBitForBit() {
+        int k = 160;
+        int[] n = {13, 6, 22};
+        DType[] dtypes = {DType.F32, DType.BF16, DType.Q8_0};
+        SplittableRandom r = new SplittableRandom(15);
+        float[] x = gaussian(r, k, 1);
+        float[][][] got = new float[2][3][];
+        try (Arena arena = Arena.ofShared(); CpuBackend split = new CpuBackend(3, 0); CpuBackend one = new CpuBackend(1)) {
+            Tensor[] tensors = new Tensor[3];
+            for (int i = 0; i < 3; i++) {
+                float[] w = gaussian(r, n[i] * k, 0.1);
+                MemorySegment bytes = arena.allocate(dtypes[i].byteSize((long) n[i] * k), 64);
+                if (dtypes[i].isQuantized()) dtypes[i].codec().encodeRow(w, 0, w.length, bytes, 0);
+                else for (int e = 0; e < w.length; e++) {
+                    if (dtypes[i] == DType.F32) bytes.setAtIndex(Tensor.F32_LE, e, w[e]);
+                    else bytes.setAtIndex(Tensor.I16_LE, e, (short) dtypes[i].encode(w[e]));
+                }
+                tensors[i] = new Tensor("w" + i, dtypes[i], new long[]{n[i], k}, bytes);
+            }
+            CpuBackend[] backends = {split, one};
+            for (int b = 0; b < 2; b++) {
+                CpuBackend be = backends[b];
+                Weight[] ws = new Weight[3];
+                Buffer[] outs = new Buffer[3];
+                for (int i = 0; i < 3; i++) {
+                    ws[i] = be.upload(tensors[i]);
+                    outs[i] = be.allocate(n[i] + 5).slice(5, n[i]); // outputs at an offset
+                }
+                Buffer xb = be.allocate(k + 3).slice(3, k);
+                be.write(xb, x);
+                if (b == 0) {
+                    be.matmulTriple(xb, 1, outs[0], ws[0], outs[1], ws[1], outs[2], ws[2]);
+                } else {
+                    for (int i = 0; i < 3; i++) be.matmul(outs[i], xb, ws[i], 1);
+                }
+                for (int i = 0; i < 3; i++) {
+                    got[b][i] = new float[n[i]];
+                    be.read(outs[i], got[b][i]);
+                }
+                if (b == 0) { // the pair as well, on the last two
+                    be.matmulPair(xb, 1, outs[1], ws[1], outs[2], ws[2]);
+                    for (int i = 1; i < 3; i++) {
+                        float[] p = new float[n[i]];
+                        be.read(outs[i], p);
+                        assertArrayEquals(got[0][i], p, "matmulPair, weight " + i);
+                    }
+                }
+            }
+            for (int i = 0; i < 3; i++) {
+                for (int j = 0; j < n[i]; j++) {
+                    assertEquals(Float.floatToRawIntBits(got[1][i][j]), Float.floatToRawIntBits(got[0][i][j]), dtypes[i] + " weight " + i + ", row " + j);
+                    if (dtypes[i].isQuantized()) continue; // QuantKernelsTest holds the quantized rows to their bound
+                    float[] row = new float[k];
+                    RowDot.widenRow(tensors[i].data(), dtypes[i], j, k, row);
+                    assertEquals(Float.floatToRawIntBits(RowDot.dot(row, 0, x, 0, k)), Float.floatToRawIntBits(got[0][i][j]), dtypes[i] + " weight " + i + ", row " + j + " against RowDot.dot");
                 }
             }
         }
