@@ -23,19 +23,22 @@ import java.util.SplittableRandom;
 
 /**
  * Where a decode step's time goes, and how close its matrix-vector products come to a plain read of the
- * same bytes — every variant in one JVM, interleaved round by round (on the shared machines here separate
- * JVMs differ by up to ±50 % and one JVM's speed drifts within seconds, so only ratios inside one round
- * mean much). Each round runs, in this order:
+ * same bytes — every variant in one JVM, interleaved token by token (on the shared machines here separate
+ * JVMs differ by up to ±50 % and one JVM's speed drifts within seconds, so only ratios inside one run mean
+ * much). For each of {@code TOKENS} greedy decode steps after a 128-token prompt it runs, in turn:
  * <ul>
- *   <li>{@code step}: {@code TOKENS} greedy decode steps after a 128-token prompt, every backend call timed
- *       ({@link TimedBackend}); the per-operation split is the median over rounds;</li>
- *   <li>{@code kernels}: the step's matrix products alone (per layer wq wk wv wo gate up down, then the
- *       classifier) through the backend, as a step issues them;</li>
+ *   <li>{@code step}: the decode step, every backend call timed ({@link TimedBackend}); the per-operation
+ *       split is over the steps only;</li>
+ *   <li>{@code kernels-separate}: the step's matrix products alone, one call per matrix (per layer wq wk wv
+ *       wo gate up down, then the classifier: 85 hand-offs for 110M);</li>
+ *   <li>{@code kernels-grouped}: the same products as a step issues them (Q/K/V and gate/up one call each);</li>
+ *   <li>{@code kernels-one-row}: the same products with the float rows one at a time ({@link RowDot#one}, one
+ *       forward stream per thread, the same bits) instead of four interleaved rows;</li>
  *   <li>{@code read}: a plain vector read of the same matrices' bytes, in the same order, each matrix shared
- *       between the threads in the pool's chunks ({@link WorkerPool#forRange(int, int, WorkerPool.RangeTask)}
- *       with a 4-row grain, as the kernels are);</li>
+ *       between the threads in the pool's chunks of 4-row grain, as the kernels are;</li>
  *   <li>{@code read-halves}: the same read with each matrix in one contiguous share per thread.</li>
  * </ul>
+ * Each round prints the medians over its tokens (round 0 is the JIT's warm-up).
  * In the kernels' package (a split package on the class path) so it reaches the weights' segments.
  *
  * <pre>java --add-modules jdk.incubator.vector -cp benchmarks/target/shaded/scalpel-benchmarks.jar \
@@ -54,17 +57,17 @@ public final class DecodeStepBreakdown {
         int tokens = args.length > 1 ? Integer.parseInt(args[1]) : 64;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 8;
         int threads = args.length > 3 ? Integer.parseInt(args[3]) : 2;
-        try (CpuBackend cpu = new CpuBackend(threads); WorkerPool readers = new WorkerPool(threads);
+        try (CpuBackend cpu = new CpuBackend(threads); WorkerPool readers = new WorkerPool(threads, 0);
              Checkpoint checkpoint = Checkpoint.open(Path.of(args[0]))) {
             TimedBackend timed = new TimedBackend(cpu);
             try (Transformer model = new Transformer(checkpoint.config(), checkpoint.weights(), timed);
                  Session session = model.newSession(128 + tokens)) {
-                run(model, session, timed, readers, tokens, rounds, threads);
+                run(model, session, timed, cpu.pool(), readers, tokens, rounds, threads);
             }
         }
     }
 
-    private static void run(Transformer model, Session session, TimedBackend timed, WorkerPool readers, int tokens, int rounds, int threads) {
+    private static void run(Transformer model, Session session, TimedBackend timed, WorkerPool pool, WorkerPool attentionPool, int tokens, int rounds, int threads) {
         List<CpuWeight> products = new ArrayList<>();
         for (Transformer.Layer l : model.layers()) {
             for (Weight w : new Weight[]{l.wq(), l.wk(), l.wv(), l.wo(), l.gate(), l.up(), l.down()}) products.add(CpuWeight.of(w));
@@ -74,6 +77,12 @@ public final class DecodeStepBreakdown {
         int widest = products.stream().mapToInt(w -> Math.max(w.rows(), w.cols())).max().orElse(0);
         var x = timed.allocate(widest);
         var out = timed.allocate(widest);
+        int qDim = model.config().qDim(), kvDim = model.config().kvDim(), hidden = model.config().hiddenDim();
+        var q = timed.allocate(qDim);
+        var k = timed.allocate(kvDim);
+        var v = timed.allocate(kvDim);
+        var gate = timed.allocate(hidden);
+        var up = timed.allocate(hidden);
         float[] xs = new float[widest];
         SplittableRandom random = new SplittableRandom(1);
         for (int i = 0; i < widest; i++) xs[i] = (float) random.nextGaussian();
@@ -83,63 +92,179 @@ public final class DecodeStepBreakdown {
         for (int i = 0; i < prompt.length; i++) prompt[i] = (int) ((i * 7919L + 13) % vocab);
 
         Map<String, double[]> perOp = new LinkedHashMap<>(); // ms per token, per round
-        Map<String, double[]> variants = new LinkedHashMap<>(); // ms per step (or per pass over the step's matrices)
-        for (String v : new String[]{"step", "ops sum", "kernels", "read", "read-halves"}) variants.put(v, new double[rounds]);
+        String[] names = {"step", "ops sum", "kernels-separate", "kernels-grouped", "kernels-one-row", "read", "read-halves"};
+        Map<String, double[]> variants = new LinkedHashMap<>(); // per round: median ms per step, or per pass over the step's matrices
+        for (String name : names) variants.put(name, new double[rounds]);
         long[] sink = new long[1];
         System.out.printf("%s, %d threads, %.1f MB of matrices per step, %d tokens per round; load %s%n",
                 "dim " + model.config().dim() + ", " + model.config().layers() + " layers", threads, bytes / 1e6, tokens, loadAverage());
+        List<Transformer.Layer> layers = model.layers();
+        float[][] scratch = new float[threads][RowDot.SCRATCH];
+        long[][] kindNanos = new long[2][KINDS.length]; // kernels-separate, read: over all rounds but the first
         for (int r = 0; r < rounds; r++) {
             session.reset();
             session.forward(prompt, null);
             int[] next = {timed.argmax(session.logits(), vocab)};
             timed.clear();
-            timed.timing = true;
-            long t0 = System.nanoTime();
+            if (r == 1) for (long[] kn : kindNanos) Arrays.fill(kn, 0);
+            double[][] samples = new double[names.length][tokens];
+            // Every variant once per token, in turn, so that the machine's drift reaches them all alike.
             for (int i = 0; i < tokens; i++) {
+                timed.timing = true;
+                long t0 = System.nanoTime();
                 session.forward(next, null);
                 next[0] = timed.argmax(session.logits(), vocab);
+                samples[0][i] = (System.nanoTime() - t0) / 1e6;
+                timed.timing = false;
+
+                t0 = System.nanoTime();
+                for (int p = 0; p < products.size(); p++) {
+                    long p0 = System.nanoTime();
+                    timed.matmul(out, x, products.get(p), 1);
+                    kindNanos[0][kind(p, products.size())] += System.nanoTime() - p0;
+                }
+                samples[2][i] = (System.nanoTime() - t0) / 1e6;
+
+                t0 = System.nanoTime();
+                for (Transformer.Layer l : layers) {
+                    timed.matmulTriple(x, 1, q, l.wq(), k, l.wk(), v, l.wv());
+                    timed.matmul(out, x, l.wo(), 1);
+                    timed.matmulPair(x, 1, gate, l.gate(), up, l.up());
+                    timed.matmul(out, x, l.down(), 1);
+                }
+                timed.matmul(out, x, model.output(), 1);
+                samples[3][i] = (System.nanoTime() - t0) / 1e6;
+
+                t0 = System.nanoTime();
+                for (CpuWeight w : products) oneRowAtATime(pool, w, x, out, scratch);
+                samples[4][i] = (System.nanoTime() - t0) / 1e6;
+
+                t0 = System.nanoTime();
+                for (int p = 0; p < products.size(); p++) {
+                    long p0 = System.nanoTime();
+                    read(pool, products.get(p), 4, sink);
+                    kindNanos[1][kind(p, products.size())] += System.nanoTime() - p0;
+                }
+                samples[5][i] = (System.nanoTime() - t0) / 1e6;
+
+                t0 = System.nanoTime();
+                for (CpuWeight w : products) read(pool, w, (w.rows() + threads - 1) / threads, sink);
+                samples[6][i] = (System.nanoTime() - t0) / 1e6;
             }
-            double step = (System.nanoTime() - t0) / 1e6 / tokens;
-            timed.timing = false;
             double sum = 0;
             for (var e : timed.totals().entrySet()) {
                 double ms = e.getValue().nanos / 1e6 / tokens;
-                perOp.computeIfAbsent(e.getKey(), k -> new double[rounds])[r] = ms;
+                perOp.computeIfAbsent(e.getKey(), o -> new double[rounds])[r] = ms;
                 sum += ms;
             }
-            variants.get("step")[r] = step;
-            variants.get("ops sum")[r] = sum;
-
-            t0 = System.nanoTime();
-            for (CpuWeight w : products) timed.matmul(out, x, w, 1);
-            variants.get("kernels")[r] = (System.nanoTime() - t0) / 1e6;
-
-            t0 = System.nanoTime();
-            for (CpuWeight w : products) read(readers, w, 4, sink);
-            variants.get("read")[r] = (System.nanoTime() - t0) / 1e6;
-
-            t0 = System.nanoTime();
-            for (CpuWeight w : products) read(readers, w, (w.rows() + threads - 1) / threads, sink);
-            variants.get("read-halves")[r] = (System.nanoTime() - t0) / 1e6;
-
-            System.out.printf("round %d: step %.2f ms/token (ops %.2f), kernels %.2f ms (%.1f GB/s), read %.2f ms (%.1f GB/s), read-halves %.2f ms (%.1f GB/s); load %s%n",
-                    r, step, sum, variants.get("kernels")[r], bytes / variants.get("kernels")[r] / 1e6,
-                    variants.get("read")[r], bytes / variants.get("read")[r] / 1e6,
-                    variants.get("read-halves")[r], bytes / variants.get("read-halves")[r] / 1e6, loadAverage());
+            samples[1] = new double[]{sum};
+            StringBuilder line = new StringBuilder("round " + r + " (median ms):");
+            for (int n = 0; n < names.length; n++) {
+                double m = median(samples[n]);
+                variants.get(names[n])[r] = m;
+                line.append(String.format(" %s %.2f", names[n], m));
+                if (n >= 2) line.append(String.format(" (%.1f GB/s, best %.2f)", bytes / m / 1e6, min(samples[n])));
+            }
+            System.out.println(line.append("; load ").append(loadAverage()));
         }
         int from = rounds > 2 ? 1 : 0; // round 0 is the JIT's warm-up
         System.out.println("\nbest / median over rounds " + from + ".." + (rounds - 1) + " (ms):");
         for (var e : variants.entrySet()) {
-            double[] v = Arrays.copyOfRange(e.getValue(), from, rounds);
-            System.out.printf("  %-12s best %7.2f  median %7.2f%n", e.getKey(), min(v), median(v));
+            double[] m = Arrays.copyOfRange(e.getValue(), from, rounds);
+            System.out.printf("  %-12s best %7.2f  median %7.2f%n", e.getKey(), min(m), median(m));
         }
         double stepMedian = median(Arrays.copyOfRange(variants.get("step"), from, rounds));
-        System.out.println("\nper operation, median ms per token (share of the median step):");
+        System.out.println("\nper matrix kind, outside the step (rounds 1..): kernels-separate against read, GB/s");
+        long[] kindBytes = new long[KINDS.length];
+        for (int p = 0; p < products.size(); p++) {
+            CpuWeight w = products.get(p);
+            kindBytes[kind(p, products.size())] += w.dtype().byteSize((long) w.rows() * w.cols());
+        }
+        long passes = (long) (rounds - 1) * tokens;
+        for (int kd = 0; kd < KINDS.length; kd++) {
+            System.out.printf("  %-7s kernel %5.2f GB/s, read %5.2f GB/s, kernel/read %.2f, kernel %.3f ms per matrix%n", KINDS[kd],
+                    kindBytes[kd] * passes / (double) kindNanos[0][kd], kindBytes[kd] * passes / (double) kindNanos[1][kd],
+                    (double) kindNanos[1][kd] / kindNanos[0][kd], kindNanos[0][kd] / 1e6 / passes / (kd == KINDS.length - 1 ? 1 : model.config().layers()));
+        }
+        System.out.println("\nper operation in the step (the step's ops only; the passes' calls are not counted), median ms per token (share of the median step):");
         for (var e : perOp.entrySet()) {
             double m = median(Arrays.copyOfRange(e.getValue(), from, rounds));
             System.out.printf("  %-26s %7.3f  %5.1f %%%n", e.getKey(), m, 100 * m / stepMedian);
         }
+        attention(model, attentionPool, tokens, rounds, threads, sink);
         if (sink[0] == 42) System.out.println();
+    }
+
+    /**
+     * Decode attention alone, split across {@code threads} against on the caller only, at the positions the
+     * step runs (128 + i), interleaved layer by layer on per-layer caches of random K/V, with the layer's
+     * MLP weights read between layers so that the caches come from beyond L2 as in a step.
+     */
+    private static void attention(Transformer model, WorkerPool readers, int tokens, int rounds, int threads, long[] sink) {
+        var c = model.config();
+        int heads = c.heads(), kvHeads = c.kvHeads(), headDim = c.headDim(), positions = 128 + tokens;
+        SplittableRandom random = new SplittableRandom(2);
+        CpuBuffer[] kc = new CpuBuffer[c.layers()], vc = new CpuBuffer[c.layers()];
+        for (int l = 0; l < c.layers(); l++) {
+            kc[l] = new CpuBuffer(gaussian(random, positions * c.kvDim()), 0, positions * c.kvDim());
+            vc[l] = new CpuBuffer(gaussian(random, positions * c.kvDim()), 0, positions * c.kvDim());
+        }
+        CpuBuffer q = new CpuBuffer(gaussian(random, c.qDim()), 0, c.qDim()), out = new CpuBuffer(new float[c.qDim()], 0, c.qDim());
+        // The split runs on the readers' pool, whose workers are awake from the read before, as the backend's
+        // are from the matmul before attention in a step.
+        try (WorkerPool one = new WorkerPool(1)) {
+            Attention inline = new Attention(one), shared = new Attention(readers);
+            System.out.println("\ndecode attention, ms per token (all layers), median over positions 128.." + (positions - 1) + ":");
+            for (int r = 0; r < rounds; r++) {
+                double[][] ms = new double[2][tokens];
+                for (int i = 0; i < tokens; i++) {
+                    for (int l = 0; l < c.layers(); l++) {
+                        Transformer.Layer layer = model.layers().get(l);
+                        for (int variant = 0; variant < 2; variant++) {
+                            int which = (variant + i + l) % 2; // alternate which goes first
+                            long t0 = System.nanoTime();
+                            (which == 0 ? inline : shared).run(out, q, kc[l], vc[l], 1, 128 + i, heads, kvHeads, headDim);
+                            ms[which][i] += (System.nanoTime() - t0) / 1e6;
+                            for (Weight w : new Weight[]{layer.gate(), layer.up(), layer.down()}) {
+                                CpuWeight cw = CpuWeight.of(w);
+                                read(readers, cw, (cw.rows() + threads - 1) / threads, sink);
+                            }
+                        }
+                    }
+                }
+                System.out.printf("round %d: inline %.3f (best %.3f), split across %d threads %.3f (best %.3f); load %s%n",
+                        r, median(ms[0]), min(ms[0]), threads, median(ms[1]), min(ms[1]), loadAverage());
+            }
+        }
+    }
+
+    private static float[] gaussian(SplittableRandom r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian();
+        return a;
+    }
+
+    private static final String[] KINDS = {"wq", "wk", "wv", "wo", "gate", "up", "down", "output"};
+
+    /** Which of {@link #KINDS} product {@code p} of a step is. */
+    private static int kind(int p, int count) { return p == count - 1 ? KINDS.length - 1 : p % 7; }
+
+    /**
+     * The float kernels' summation order one row at a time ({@link RowDot#one}: one forward stream per thread)
+     * instead of {@link RowDot#rows}' four interleaved rows; quantized weights go through their kernel as usual.
+     */
+    private static void oneRowAtATime(WorkerPool pool, CpuWeight w, io.scalpel.backend.Buffer x, io.scalpel.backend.Buffer out, float[][] scratch) {
+        CpuBuffer xb = CpuBuffer.of(x), ob = CpuBuffer.of(out);
+        MemorySegment data = w.data();
+        DType dt = w.dtype();
+        int k = w.cols();
+        pool.forRange(w.rows(), 4, (from, to, worker) -> {
+            if (dt.isQuantized()) {
+                QuantRowDot.rows(data, dt, from, to, k, xb.array(), xb.offset(), ob.array(), ob.offset(), scratch[worker]);
+            } else {
+                for (int j = from; j < to; j++) ob.array()[ob.offset() + j] = RowDot.one(data, dt, j, k, xb.array(), xb.offset());
+            }
+        });
     }
 
     /** Reads every byte of {@code w} once, shared across the pool in chunks of {@code grain} rows. */

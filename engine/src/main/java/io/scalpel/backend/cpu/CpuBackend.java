@@ -55,6 +55,9 @@ public final class CpuBackend implements Backend {
 
     public int threads() { return pool.parallelism(); }
 
+    /** The pool this backend splits its jobs across (benchmarks in this package time other work on it). */
+    WorkerPool pool() { return pool; }
+
     private float[][] scratch(int length) {
         if (scratch[0].length < length) {
             int n = Math.max(length, scratch[0].length * 2);
