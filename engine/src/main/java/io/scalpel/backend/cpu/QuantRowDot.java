@@ -45,12 +45,13 @@ import java.lang.foreign.MemorySegment;
  * matrix-vector product bounded by memory bandwidth; where 256-bit integer vectors are not available
  * ({@link #VECTOR} false) rows are decoded with the reference codec and dotted by {@link RowDot}.
  *
- * <p>Q8_0 rows are read one at a time, each as one forward stream (Q4_0 keeps its 4-row passes, which
- * share x's loads), from a view of one segment class ({@link CpuWeight#oneClass}, given to every CPU
- * weight). Both were measured on Zen 3
- * (docs/benchmarks.md, "Q8_0 decode: one stream, one class of segment"): four interleaved 816-byte row
- * streams read from DRAM at ~half the rate of one, and a kernel that had seen both the mapping's
- * segments and an arena's was recompiled with a check around every load (2.3–3× slower per weight).
+ * <p>Q8_0 rows are read two per pass, half the caller's row range apart, each pair as two distant
+ * forward streams (Q4_0 keeps its 4-row passes, which share x's loads), from a view of one segment
+ * class ({@link CpuWeight#oneClass}, given to every CPU weight). All three were measured on Zen 3
+ * (docs/benchmarks.md, "Q8_0 decode: one stream, one class of segment" and "… one load per block"): four
+ * interleaved 816-byte row streams (adjacent rows) read from DRAM at ~half the rate of one, two distant
+ * streams faster than one, and a kernel that had seen both the mapping's segments and an arena's was
+ * recompiled with a check around every load (2.3–3× slower per weight).
  *
  * <p>Prefill keeps the exact decoded values: {@link QuantWiden} decodes into {@link Gemm}'s panels the
  * reference's values, which Gemm sums as one fma chain per output, so prefill equals "reference-decode,
@@ -84,7 +85,10 @@ final class QuantRowDot {
             case Q8_0 -> {
                 float[] xp = scratch != null && scratch.length >= k ? scratch : new float[k];
                 interleave(x, xOff, k, xp);
-                for (int j = from; j < to; j++) out[outOff + j] = q8_0(w, j * rb, k, xp);
+                // Two rows half the range apart per pass: two distant forward streams (see q8_0x2).
+                int half = (to - from) / 2;
+                for (int j = from; j < from + half; j++) q8_0x2(w, j * rb, (j + half) * rb, k, xp, out, outOff + j, outOff + j + half);
+                if (((to - from) & 1) != 0) out[outOff + to - 1] = q8_0(w, (to - 1) * rb, k, xp);
             }
             case Q4_0 -> {
                 int j = from;
@@ -156,6 +160,42 @@ final class QuantRowDot {
         float t = 0f;
         for (int l = 0; l < 8; l++) t += acc.lane(l); // left to right: the same bits interpreted or compiled
         return t;
+    }
+
+    /**
+     * Two Q8_0 rows, at bytes {@code r0} and {@code r1}, each with exactly {@link #q8_0}'s arithmetic (so a
+     * row's bits do not depend on which row it was paired with), into {@code out[o0]} and {@code out[o1]}.
+     * The caller pairs rows half its range apart: two forward streams far apart read from DRAM faster than
+     * one (one thread, 261 MB: 1.04–1.55× in interleaved runs) while two adjacent rows read slower than one
+     * (0.6–0.7×); docs/benchmarks.md, "Q8_0 decode: one load per block".
+     */
+    private static void q8_0x2(MemorySegment w, long r0, long r1, int k, float[] xp, float[] out, int o0, int o1) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int b = 0; b < k / 32; b++) {
+            long q = r0 + 34L * b + 2, u = r1 + 34L * b + 2;
+            int xb = 32 * b;
+            FloatVector x0 = FloatVector.fromArray(F, xp, xb), x1 = FloatVector.fromArray(F, xp, xb + 8);
+            FloatVector x2 = FloatVector.fromArray(F, xp, xb + 16), x3 = FloatVector.fromArray(F, xp, xb + 24);
+            IntVector v = IntVector.fromMemorySegment(I, w, q, Widen.LE);
+            FloatVector s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(x0);
+            s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(x1, s);
+            s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(x2, s);
+            s = ((FloatVector) v.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(x3, s);
+            a0 = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Tensor.I16_LE, q - 2))), a0);
+            v = IntVector.fromMemorySegment(I, w, u, Widen.LE);
+            s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(x0);
+            s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(x1, s);
+            s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(x2, s);
+            s = ((FloatVector) v.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(x3, s);
+            a1 = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Tensor.I16_LE, u - 2))), a1);
+        }
+        float t0 = 0f, t1 = 0f;
+        for (int l = 0; l < 8; l++) { // left to right: the same bits interpreted or compiled
+            t0 += a0.lane(l);
+            t1 += a1.lane(l);
+        }
+        out[o0] = t0;
+        out[o1] = t1;
     }
 
     /**
