@@ -63,7 +63,9 @@ final class Matmul implements WorkerPool.RangeTask {
 
     /** Runs the call begun across the pool, in chunks of whole 4-row blocks (a chunk may span two weights). */
     void multiply() {
-        if (scratch.length == 0) scratch = new float[pool.parallelism()][RowDot.SCRATCH];
+        int need = RowDot.SCRATCH;
+        for (int i = 0; i < group.count(); i++) need = Math.max(need, QuantRowDot.scratchFloats(group.dtype(i), k));
+        if (scratch.length == 0 || scratch[0].length < need) scratch = new float[pool.parallelism()][need]; // grows to the longest row seen, once
         try {
             int total = group.total();
             if (total > 0) pool.forRange(total, 4, (long) total * k, this);
