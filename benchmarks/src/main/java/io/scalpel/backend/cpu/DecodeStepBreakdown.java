@@ -36,7 +36,9 @@ import java.util.SplittableRandom;
  *       forward stream per thread, the same bits) instead of four interleaved rows;</li>
  *   <li>{@code read}: a plain vector read of the same matrices' bytes, in the same order, each matrix shared
  *       between the threads in the pool's chunks of 4-row grain, as the kernels are;</li>
- *   <li>{@code read-halves}: the same read with each matrix in one contiguous share per thread.</li>
+ *   <li>{@code read-halves}: the same read with each matrix in one contiguous share per thread;</li>
+ *   <li>{@code read-4}: the pool's chunks again, each read as four streams a quarter of the chunk apart — the
+ *       pattern of the float kernels since main's 8bfb979.</li>
  * </ul>
  * Each round prints the medians over its tokens (round 0 is the JIT's warm-up).
  * In the kernels' package (a split package on the class path) so it reaches the weights' segments.
@@ -92,7 +94,7 @@ public final class DecodeStepBreakdown {
         for (int i = 0; i < prompt.length; i++) prompt[i] = (int) ((i * 7919L + 13) % vocab);
 
         Map<String, double[]> perOp = new LinkedHashMap<>(); // ms per token, per round
-        String[] names = {"step", "ops sum", "kernels-separate", "kernels-grouped", "kernels-one-row", "read", "read-halves"};
+        String[] names = {"step", "ops sum", "kernels-separate", "kernels-grouped", "kernels-one-row", "read", "read-halves", "read-4"};
         Map<String, double[]> variants = new LinkedHashMap<>(); // per round: median ms per step, or per pass over the step's matrices
         for (String name : names) variants.put(name, new double[rounds]);
         long[] sink = new long[1];
@@ -152,6 +154,10 @@ public final class DecodeStepBreakdown {
                 t0 = System.nanoTime();
                 for (CpuWeight w : products) read(pool, w, (w.rows() + threads - 1) / threads, sink);
                 samples[6][i] = (System.nanoTime() - t0) / 1e6;
+
+                t0 = System.nanoTime();
+                for (CpuWeight w : products) read4(pool, w, sink);
+                samples[7][i] = (System.nanoTime() - t0) / 1e6;
             }
             double sum = 0;
             for (var e : timed.totals().entrySet()) {
@@ -277,6 +283,31 @@ public final class DecodeStepBreakdown {
         long[] sums = new long[pool.parallelism()];
         pool.forRange(w.rows(), grain, (from, to, worker) -> sums[worker] += sum(data, from * rowBytes, to * rowBytes));
         for (long s : sums) sink[0] += s;
+    }
+
+    /** As {@link #read} in the pool's chunks, each chunk read as four streams a quarter of it apart (the float kernels' pattern). */
+    private static void read4(WorkerPool pool, CpuWeight w, long[] sink) {
+        MemorySegment data = w.data();
+        long rowBytes = w.dtype().rowBytes(w.cols());
+        long[] sums = new long[pool.parallelism()];
+        pool.forRange(w.rows(), 4, (from, to, worker) -> {
+            long a = from * rowBytes, unit = 4L * V.vectorByteSize(), quarter = (to - from) * rowBytes / 4 / unit * unit;
+            sums[worker] += sum4(data, a, quarter) + sum(data, a + 4 * quarter, to * rowBytes);
+        });
+        for (long s : sums) sink[0] += s;
+    }
+
+    /** Four streams {@code [from + s·quarter, from + (s+1)·quarter)}, s = 0..3, advanced together. */
+    private static long sum4(MemorySegment s, long from, long quarter) {
+        long step = V.vectorByteSize();
+        LongVector a0 = LongVector.zero(V), a1 = a0, a2 = a0, a3 = a0;
+        for (long b = from; b < from + quarter; b += step) {
+            a0 = a0.add(LongVector.fromMemorySegment(V, s, b, ByteOrder.LITTLE_ENDIAN));
+            a1 = a1.add(LongVector.fromMemorySegment(V, s, b + quarter, ByteOrder.LITTLE_ENDIAN));
+            a2 = a2.add(LongVector.fromMemorySegment(V, s, b + 2 * quarter, ByteOrder.LITTLE_ENDIAN));
+            a3 = a3.add(LongVector.fromMemorySegment(V, s, b + 3 * quarter, ByteOrder.LITTLE_ENDIAN));
+        }
+        return a0.add(a1).add(a2).add(a3).reduceLanes(VectorOperators.ADD);
     }
 
     private static long sum(MemorySegment s, long from, long to) {
