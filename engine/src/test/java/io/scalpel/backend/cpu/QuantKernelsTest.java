@@ -177,6 +177,34 @@ class QuantKernelsTest {
     }
 
     /**
+     * KQuantRowDot's layout of x, against its definition written out in plain Java: inside each group of
+     * 32, s[8b + i] = x[4i + b] (times 2⁻⁸ᵇ for Q4_K), bit for bit, and each group's Σx with the documented
+     * order (the four byte vectors added lane-wise, then the lanes left to right), from an offset row of x.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"Q4_K", "Q6_K"})
+    void kQuantInterleaveIsTheDocumentedLayout(DType dtype) {
+        int k = 768, off = 40;
+        float[] x = gaussian(off + k, 31);
+        float[] s = new float[KQuantRowDot.scratchFloats(k)];
+        KQuantRowDot.interleave(x, off, k, s, dtype == DType.Q4_K);
+        for (int g = 0; g < k / 32; g++) {
+            float sum = 0f;
+            for (int i = 0; i < 8; i++) {
+                float lane = 0f;
+                for (int b = 0; b < 4; b++) {
+                    float v = x[off + 32 * g + 4 * i + b];
+                    lane = b == 0 ? v : lane + v;
+                    float expected = dtype == DType.Q4_K ? v * (float) Math.scalb(1.0, -8 * b) : v;
+                    assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(s[32 * g + 8 * b + i]), dtype + " group " + g + " byte " + b + " lane " + i);
+                }
+                sum = i == 0 ? lane : sum + lane;
+            }
+            assertEquals(Float.floatToRawIntBits(sum), Float.floatToRawIntBits(s[k + k / 4 + g]), dtype + " Σx of group " + g);
+        }
+    }
+
+    /**
      * Q4_K decode meets x stored times 2⁻⁸ᵇ (KQuantRowDot.interleave), exact for |x| ≥ 2⁻¹⁰². Below that the
      * scaled element is subnormal, and the documented bound grows by 2⁻¹²²·|d·sc| per such element (its
      * sub-block's scale, read here from the bytes by get_scale_min_k4): x with every third element tiny,
