@@ -22,8 +22,8 @@ import java.lang.foreign.MemorySegment;
  * ({@link #interleave}: inside each group, {@code xp[8b + i] = x[4i + b]}), so every q·x product is
  * lane-aligned without moving a quant. Q4_K takes a nibble in place with one AND ({@code q & (0xF << 8b)},
  * i.e. 2⁸ᵇ times the nibble, converted exactly) and meets it with x stored times 2⁻⁸ᵇ, so the product is
- * nibble·x exactly; Q6_K sign-extends its assembled fields with two shifts. Per row, a first pass over the super-blocks' scale bytes decodes
- * all scales of a super-block at once in int lanes (Q4_K's get_scale_min_k4 for 8 sub-blocks, Q6_K's 16
+ * nibble·x exactly; Q6_K sign-extends its assembled fields with two shifts. Per row, a first pass over
+ * the super-blocks' scale bytes decodes all scales of a super-block at once in int lanes (Q4_K's get_scale_min_k4 for 8 sub-blocks, Q6_K's 16
  * int8 scales) into a small float table; the main pass reads them as broadcasts (Q4_K) or 8-lane vectors
  * (Q6_K, whose vector covers two sub-blocks of 16). Q4_K's min term needs only the sum of x over each
  * sub-block, the same for every row: {@link #interleave} computes those once per call, so each row adds
@@ -40,18 +40,19 @@ import java.lang.foreign.MemorySegment;
  * the group, k/64 in its accumulator, 2 combining, 7 adding lanes; its min terms: 10 in Σx, k/256 in
  * {@code mins}, 1 combining, 7 lanes; Q6_K's: 4, k/32, 7), which gives the bound
  * {@code (h + 2)·2⁻²⁴·Σ Mᵢ|xᵢ|} that {@code QuantKernelsTest} holds every row to against a float64 dot.
- * Q4_K's byte-scaled x is exact for |xᵢ| ≥ 2⁻¹⁰² (and for 0); an element below that (a subnormal once
- * scaled) adds at most 2⁻¹²²·|d·sc| for its sub-block to the error, as an underflowing product would
- * (tested too). Every step is an IEEE operation in a fixed order and a row's arithmetic reads only its own bytes and x,
- * so the bits do not depend on the thread split, the rows beside it or the JIT tier.
+ * Q4_K's byte-scaled x is exact for |xᵢ| ≥ 2⁻¹⁰² (and for 0); each element below that (a subnormal once
+ * scaled) adds at most 2⁻¹²²·|d·sc| (its sub-block's scale) to the error, as an underflowing product
+ * would (tested too). Every step is an IEEE operation in a fixed order and a row's arithmetic reads only
+ * its own bytes and x, so the bits do not depend on the thread split, the rows beside it or the JIT tier.
  *
  * <p><b>Vector width.</b> 256-bit vectors whatever {@code SPECIES_PREFERRED} is, because the layout is
  * built on 32-byte groups; on AVX-512 the kernels run on ymm registers (the same instructions as on
  * AVX2, so no slower than there). Without 256-bit integer vectors {@link QuantRowDot} never calls here.
  * Measured (docs/benchmarks.md, "K-quants"): one row per pass is faster than two sharing the x loads (the
- * x loads are memory operands of the FMAs; two rows spilled registers), and the kernels are kept in small
- * loops — one super-block per iteration with its scale decoding inline overflowed C1's register
- * allocator, and the method never reached C2.
+ * x loads are memory operands of the FMAs; two rows spilled registers) and than two rows half the call's
+ * range apart (Q8_0's pairing), and the kernels are kept in small loops — one super-block per iteration
+ * overflowed C1's register allocator and the method never reached C2, and the scale decoding fused into
+ * the chunk loop was slower (docs/benchmarks.md, "K-quant decode: fewer instructions per weight").
  */
 final class KQuantRowDot {
     private KQuantRowDot() {}
