@@ -16,6 +16,15 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class Attention implements WorkerPool.RangeTask {
     private static final VectorSpecies<Float> F = Widen.F;
+    /**
+     * What a byte of K/V counts for in the multiply-adds {@link WorkerPool#INLINE_WORK} measures: a decode
+     * step's cache comes from beyond L2 (the weights streamed through in between), so attention is bound by
+     * its reads, not its arithmetic. Counted by arithmetic alone, 110M decode attention stayed on the caller
+     * below position ~151; split across the two cores it took 1.20–1.27 ms a token against 1.81–2.09 inline
+     * (positions 128–159, quiet machine, one JVM interleaved, 2026-12-01; docs/benchmarks.md). Only where a
+     * job is split depends on it, never its bits.
+     */
+    private static final long KV_BYTE_WORK = 2;
 
     private final WorkerPool pool;
     private float[][] scores = new float[0][], lanes = new float[0][];
@@ -50,8 +59,9 @@ final class Attention implements WorkerPool.RangeTask {
         this.group = heads / kvHeads;
         this.scale = (float) (1.0 / Math.sqrt(headDim));
         try {
-            // scores and weighted sums: about 2·headDim multiply-adds and one exp per (row, head, position)
-            pool.forRange(rows * heads, 1, (2L * headDim + WorkerPool.EXP_WORK) * rows * heads * (pos0 + rows), this);
+            // scores and weighted sums: about 2·headDim multiply-adds, one exp and 2·headDim floats of K/V read per (row, head, position)
+            long perPosition = 2L * headDim + WorkerPool.EXP_WORK + 2L * headDim * Float.BYTES * KV_BYTE_WORK;
+            pool.forRange(rows * heads, 1, perPosition * rows * heads * (pos0 + rows), this);
         } finally {
             this.q = this.k = this.v = this.out = null;
         }
