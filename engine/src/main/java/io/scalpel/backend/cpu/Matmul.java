@@ -38,7 +38,7 @@ final class Matmul implements WorkerPool.RangeTask {
             gemm.run(w, dtype, n, k, x, xOff, rows, out, outOff);
             return;
         }
-        if (scratch.length == 0) scratch = new float[pool.parallelism()][RowDot.SCRATCH];
+        if (scratch.length == 0 || scratch[0].length < RowDot.scratchFloats(k)) scratch = new float[pool.parallelism()][RowDot.scratchFloats(k)];
         this.w = w;
         this.dtype = dtype;
         this.k = k;
