@@ -38,7 +38,8 @@ final class Matmul implements WorkerPool.RangeTask {
             gemm.run(w, dtype, n, k, x, xOff, rows, out, outOff);
             return;
         }
-        if (scratch.length == 0 || scratch[0].length < RowDot.scratchFloats(k)) scratch = new float[pool.parallelism()][RowDot.scratchFloats(k)];
+        int need = Math.max(RowDot.scratchFloats(k), QuantRowDot.scratchFloats(dtype, k));
+        if (scratch.length == 0 || scratch[0].length < need) scratch = new float[pool.parallelism()][need]; // grows to the longest row seen, once
         this.w = w;
         this.dtype = dtype;
         this.k = k;

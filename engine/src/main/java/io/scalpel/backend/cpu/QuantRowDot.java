@@ -19,7 +19,9 @@ import java.lang.foreign.MemorySegment;
  * <p><b>Summation rule</b> (docs/design.md, "Quantized decode"). Vectors have 8 float lanes. Within a
  * scale group (a Q8_0/Q4_0 block of 32) the integer
  * quants, converted to float exactly, are multiplied by x lane-wise: {@code s = q₀·x₀}, then
- * {@code s = fma(qᵢ, xᵢ, s)} for the group's next 8 elements in index order. The group then enters its
+ * {@code s = fma(qᵢ, xᵢ, s)} for the group's next three 8-element vectors. Q4_0's vectors are the
+ * elements in index order (0–7, 8–15, …); Q8_0's are the K-quants' layout (lane i of vector b holds
+ * element 4i + b: the bytes of one 256-bit load split inside int lanes). The group then enters its
  * row's accumulator once: {@code acc = fma(s, scale, acc)}. Lanes are added left to right at the end.
  * This is not the reference's "decode each element to fp32, then dot": the rounding happens at
  * different places, so results agree with "reference-decode, then dot" to within
@@ -36,16 +38,20 @@ import java.lang.foreign.MemorySegment;
  * reaches C2's inlining node budget the helper stays a call and its vectors are boxed (2–3× slower).
  * The blocks are unrolled by hand for 8 lanes: a loop over a block's four vectors was compiled as a
  * general loop (range checks, spills) and cost twice as much. 8 lanes because a Q8_0 block's 32 quants
- * are then four 8-byte loads; on AVX-512 this runs on 256-bit registers, which is enough for a
+ * are then one 256-bit load (Q4_0's 16 bytes two 8-byte loads); C2 keeps a bounds check before every
+ * segment load in these loops, so at ~50 instructions per block the kernel was bound by instruction
+ * count, and one load with in-lane shifts replaced four loads and four {@code vpmovsxbd}
+ * (docs/benchmarks.md, "Q8_0 decode: one load per block"). On AVX-512 this runs on 256-bit registers, which is enough for a
  * matrix-vector product bounded by memory bandwidth; where 256-bit integer vectors are not available
  * ({@link #VECTOR} false) rows are decoded with the reference codec and dotted by {@link RowDot}.
  *
- * <p>Q8_0 rows are read one at a time, each as one forward stream (Q4_0 keeps its 4-row passes, which
- * share x's loads), from a view of one segment class ({@link CpuWeight#oneClass}, given to every CPU
- * weight). Both were measured on Zen 3
- * (docs/benchmarks.md, "Q8_0 decode: one stream, one class of segment"): four interleaved 816-byte row
- * streams read from DRAM at ~half the rate of one, and a kernel that had seen both the mapping's
- * segments and an arena's was recompiled with a check around every load (2.3–3× slower per weight).
+ * <p>Q8_0 rows are read two per pass, half the caller's row range apart, each pair as two distant
+ * forward streams (Q4_0 keeps its 4-row passes, which share x's loads), from a view of one segment
+ * class ({@link CpuWeight#oneClass}, given to every CPU weight). All three were measured on Zen 3
+ * (docs/benchmarks.md, "Q8_0 decode: one stream, one class of segment" and "… one load per block"): four
+ * interleaved 816-byte row streams (adjacent rows) read from DRAM at ~half the rate of one, two distant
+ * streams faster than one, and a kernel that had seen both the mapping's segments and an arena's was
+ * recompiled with a check around every load (2.3–3× slower per weight).
  *
  * <p>Prefill keeps the exact decoded values: {@link QuantWiden} decodes into {@link Gemm}'s panels the
  * reference's values, which Gemm sums as one fma chain per output, so prefill equals "reference-decode,
@@ -77,7 +83,12 @@ final class QuantRowDot {
         }
         switch (dtype) {
             case Q8_0 -> {
-                for (int j = from; j < to; j++) out[outOff + j] = q8_0(w, j * rb, k, x, xOff);
+                float[] xp = scratch != null && scratch.length >= k ? scratch : new float[k];
+                interleave(x, xOff, k, xp);
+                // Two rows half the range apart per pass: two distant forward streams (see q8_0x2).
+                int half = (to - from) / 2;
+                for (int j = from; j < from + half; j++) q8_0x2(w, j * rb, (j + half) * rb, k, xp, out, outOff + j, outOff + j + half);
+                if (((to - from) & 1) != 0) out[outOff + to - 1] = q8_0(w, (to - 1) * rb, k, xp);
             }
             case Q4_0 -> {
                 int j = from;
@@ -100,21 +111,91 @@ final class QuantRowDot {
     }
 
 
-    /** One Q8_0 row at byte {@code r}: per block of 34 bytes (fp16 d, 32 int8), s = Σ q·x in 8 lanes, acc += s·d. */
-    private static float q8_0(MemorySegment w, long r, int k, float[] x, int xOff) {
+    /** Floats of scratch a call of {@link #rows} uses for rows of {@code k} elements of {@code dtype}. */
+    static int scratchFloats(DType dtype, int k) {
+        return switch (dtype) {
+            case Q8_0 -> k;
+            case Q4_K, Q6_K -> KQuantRowDot.scratchFloats(k);
+            default -> 0;
+        };
+    }
+
+    /** Lane i reads element 4i: a gather of every fourth x. */
+    private static final int[] STRIDE4 = {0, 4, 8, 12, 16, 20, 24, 28};
+
+    /**
+     * x in the order a 32-bit lane reads packed bytes: inside each group of 32, {@code xp[8b + i] = x[4i + b]}
+     * (b = byte of the lane, i = lane), so the quant in byte b of int lane i meets its x in lane i of the
+     * group's b-th vector. Done once per call, for all its rows.
+     */
+    private static void interleave(float[] x, int xOff, int k, float[] xp) {
+        for (int g = 0; g < k / 32; g++) {
+            int base = xOff + 32 * g, p = 32 * g;
+            FloatVector.fromArray(F, x, base, STRIDE4, 0).intoArray(xp, p);
+            FloatVector.fromArray(F, x, base + 1, STRIDE4, 0).intoArray(xp, p + 8);
+            FloatVector.fromArray(F, x, base + 2, STRIDE4, 0).intoArray(xp, p + 16);
+            FloatVector.fromArray(F, x, base + 3, STRIDE4, 0).intoArray(xp, p + 24);
+        }
+    }
+
+    /**
+     * One Q8_0 row at byte {@code r}: per block of 34 bytes (fp16 d, 32 int8), the 32 quants are one
+     * 256-bit load of eight int lanes; byte b of every lane (elements 4i + b) is {@code LSHL 24 − 8b}, then
+     * {@code ASHR 24} — exact sign extension, two shifts instead of a load and a {@code vpmovsxbd} per
+     * 8 quants, and one bounds check instead of four. s = Σ_b q_b·x'_b in 8 lanes (x' = {@link #interleave}),
+     * acc += s·d.
+     */
+    private static float q8_0(MemorySegment w, long r, int k, float[] xp) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < k / 32; b++) {
             long q = r + 34L * b + 2;
-            int xb = xOff + 32 * b;
-            FloatVector s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb));
-            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 8, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xb + 8), s);
-            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 16, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xb + 16), s);
-            s = ((FloatVector) ByteVector.fromMemorySegment(B, w, q + 24, Widen.LE).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xb + 24), s);
+            int xb = 32 * b;
+            IntVector v = IntVector.fromMemorySegment(I, w, q, Widen.LE);
+            FloatVector s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, xb));
+            s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, xb + 8), s);
+            s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, xb + 16), s);
+            s = ((FloatVector) v.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, xb + 24), s);
             acc = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Tensor.I16_LE, q - 2))), acc);
         }
         float t = 0f;
         for (int l = 0; l < 8; l++) t += acc.lane(l); // left to right: the same bits interpreted or compiled
         return t;
+    }
+
+    /**
+     * Two Q8_0 rows, at bytes {@code r0} and {@code r1}, each with exactly {@link #q8_0}'s arithmetic (so a
+     * row's bits do not depend on which row it was paired with), into {@code out[o0]} and {@code out[o1]}.
+     * The caller pairs rows half its range apart: two forward streams far apart read from DRAM faster than
+     * one (one thread, 261 MB: 1.04–1.55× in interleaved runs) while two adjacent rows read slower than one
+     * (0.6–0.7×); docs/benchmarks.md, "Q8_0 decode: one load per block".
+     */
+    private static void q8_0x2(MemorySegment w, long r0, long r1, int k, float[] xp, float[] out, int o0, int o1) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int b = 0; b < k / 32; b++) {
+            long q = r0 + 34L * b + 2, u = r1 + 34L * b + 2;
+            int xb = 32 * b;
+            FloatVector x0 = FloatVector.fromArray(F, xp, xb), x1 = FloatVector.fromArray(F, xp, xb + 8);
+            FloatVector x2 = FloatVector.fromArray(F, xp, xb + 16), x3 = FloatVector.fromArray(F, xp, xb + 24);
+            IntVector v = IntVector.fromMemorySegment(I, w, q, Widen.LE);
+            FloatVector s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(x0);
+            s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(x1, s);
+            s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(x2, s);
+            s = ((FloatVector) v.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(x3, s);
+            a0 = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Tensor.I16_LE, q - 2))), a0);
+            v = IntVector.fromMemorySegment(I, w, u, Widen.LE);
+            s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(x0);
+            s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(x1, s);
+            s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(x2, s);
+            s = ((FloatVector) v.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(x3, s);
+            a1 = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Tensor.I16_LE, u - 2))), a1);
+        }
+        float t0 = 0f, t1 = 0f;
+        for (int l = 0; l < 8; l++) { // left to right: the same bits interpreted or compiled
+            t0 += a0.lane(l);
+            t1 += a1.lane(l);
+        }
+        out[o0] = t0;
+        out[o1] = t1;
     }
 
     /**
