@@ -43,14 +43,16 @@ public final class BenchCommand implements Callable<Integer> {
                 if (floor != null) {
                     n.put("bandwidth_gb_per_s", Math.round(floor.gigabytesPerSecond() * 100) / 100.0);
                     n.put("bandwidth_threads", floor.threads());
+                    n.put("bandwidth_streams_per_thread", floor.streams());
                     n.put("decode_percent_of_floor", Math.round(1000 * r.decodeGigabytesPerSecond() / floor.gigabytesPerSecond()) / 10.0);
                 }
                 System.out.println(n);
             } else {
                 System.out.println(r);
                 if (floor != null) {
-                    System.out.printf("memory read bandwidth, %d threads over %d MiB: %.2f GB/s; decode reached %.1f %% of it%n",
-                            floor.threads(), floor.bytes() >> 20, floor.gigabytesPerSecond(), 100 * r.decodeGigabytesPerSecond() / floor.gigabytesPerSecond());
+                    System.out.printf("memory read bandwidth, %d threads over %d MiB (%d stream%s each): %.2f GB/s; decode reached %.1f %% of it%n",
+                            floor.threads(), floor.bytes() >> 20, floor.streams(), floor.streams() == 1 ? "" : "s",
+                            floor.gigabytesPerSecond(), 100 * r.decodeGigabytesPerSecond() / floor.gigabytesPerSecond());
                 }
             }
         }

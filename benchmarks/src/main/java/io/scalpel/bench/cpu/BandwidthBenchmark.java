@@ -31,6 +31,10 @@ public class BandwidthBenchmark {
     @Param({"1", "2"})
     public int threads;
 
+    /** Streams per thread: one forward read of its share, or four a quarter apart (the probe keeps the faster). */
+    @Param({"1", "4"})
+    public int streams;
+
     private BandwidthProbe probe;
 
     @Setup
@@ -41,7 +45,7 @@ public class BandwidthBenchmark {
     @Benchmark
     public long read(ByteCounters counters) {
         counters.bytes += probe.bytes();
-        return probe.readOnce(threads);
+        return probe.readOnce(threads, streams);
     }
 
     @TearDown

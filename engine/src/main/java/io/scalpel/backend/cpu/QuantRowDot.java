@@ -46,7 +46,7 @@ import java.lang.foreign.MemorySegment;
  * ({@link #VECTOR} false) rows are decoded with the reference codec and dotted by {@link RowDot}.
  *
  * <p>Q8_0 rows are read two per pass, half the caller's row range apart, each pair as two distant
- * forward streams (Q4_0 keeps its 4-row passes, which share x's loads), from a view of one segment
+ * forward streams (Q4_0 keeps its 4-row passes, which share x's loads, with the four rows a quarter of the range apart), from a view of one segment
  * class ({@link CpuWeight#oneClass}, given to every CPU weight). All three were measured on Zen 3
  * (docs/benchmarks.md, "Q8_0 decode: one stream, one class of segment" and "… one load per block"): four
  * interleaved 816-byte row streams (adjacent rows) read from DRAM at ~half the rate of one, two distant
@@ -91,16 +91,18 @@ final class QuantRowDot {
                 if (((to - from) & 1) != 0) out[outOff + to - 1] = q8_0(w, (to - 1) * rb, k, xp);
             }
             case Q4_0 -> {
-                int j = from;
-                for (; j + 4 <= to; j += 4) {
-                    long r = j * rb;
-                    q4_0x4(w, r, r + rb, r + 2 * rb, r + 3 * rb, k, x, xOff, out, outOff + j);
+                // Rows j, j + q, j + 2q, j + 3q: four distant streams, as RowDot's (adjacent rows read slower from DRAM).
+                int q = (to - from) / 4;
+                for (int j = from; j < from + q; j++) {
+                    long r = j * rb, d = q * rb;
+                    q4_0x4(w, r, r + d, r + 2 * d, r + 3 * d, k, x, xOff, out, outOff + j, q);
                 }
+                int j = from + 4 * q;
                 if (j < to) {
-                    float[] four = new float[4]; // the last rows of an n not divisible by 4: the same arithmetic, one row four times
+                    float[] four = new float[4]; // the rows left over: the same arithmetic, one row four times
                     for (; j < to; j++) {
                         long r = j * rb;
-                        q4_0x4(w, r, r, r, r, k, x, xOff, four, 0);
+                        q4_0x4(w, r, r, r, r, k, x, xOff, four, 0, 1);
                         out[outOff + j] = four[0];
                     }
                 }
@@ -199,10 +201,10 @@ final class QuantRowDot {
     }
 
     /**
-     * Q4_0, rows at r0..r3: per block of 18 bytes (fp16 d, 16 bytes; byte j holds element j low and j+16
+     * Q4_0, rows at r0..r3 into {@code out[o + r·step]}: per block of 18 bytes (fp16 d, 16 bytes; byte j holds element j low and j+16
      * high, each stored + 8): s over elements 0–7, 8–15, 16–23, 24–31 in that order, acc += s·d.
      */
-    private static void q4_0x4(MemorySegment w, long r0, long r1, long r2, long r3, int k, float[] x, int xOff, float[] out, int o) {
+    private static void q4_0x4(MemorySegment w, long r0, long r1, long r2, long r3, int k, float[] x, int xOff, float[] out, int o, int step) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < k / 32; b++) {
             long bo = 18L * b;
@@ -250,8 +252,8 @@ final class QuantRowDot {
             t3 += a3.lane(l);
         }
         out[o] = t0;
-        out[o + 1] = t1;
-        out[o + 2] = t2;
-        out[o + 3] = t3;
+        out[o + step] = t1;
+        out[o + 2 * step] = t2;
+        out[o + 3 * step] = t3;
     }
 }

@@ -13,7 +13,8 @@ import java.util.Arrays;
 /**
  * Dot products of stored weight rows with one fp32 activation row, read straight from the mapping —
  * the decode (matrix-vector) kernel. Four rows at a time share each load of x and give four
- * independent FMA chains and four memory streams.
+ * independent FMA chains and four memory streams; the four are a quarter of the caller's row range
+ * apart (rows j, j + q, j + 2q, j + 3q), not adjacent.
  *
  * <p>Summation order, shared by the decode kernels so that any thread split agrees (prefill's GEMM has
  * its own, see {@link Gemm}): for F32 and F16, one vector accumulator per row over k in steps of
@@ -23,14 +24,14 @@ import java.util.Arrays;
  * an order of its own, fixed just as firmly: weights read as int lanes, each lane holding a pair, so two
  * accumulators per row (even and odd elements; see {@link #bf16x4}).
  *
- * <p>Short rows (k ≤ {@link #SHORT_ROW}: every matrix of the 110M shape but down_proj) are read as one
- * forward stream: with 768-element rows, four interleaved row streams got 41–50 % of the rate of a plain
- * forward read of the same bytes, one stream 62–78 % (Zen 3, two threads over 256–400 MB, paired runs on a
- * machine under load 6–11, 2026-12-01; {@code DecodeRowStreamBenchmark}). With 2048-element rows (1B's)
- * the four streams were as fast as one or faster, and four widened rows would no longer fit L1, hence the
- * bound. F16 widens the four contiguous rows of a block in one pass ({@link #f16Short}); BF16 takes one row
- * at a time in registers ({@link #bf16One}), two FMA chains being enough to keep up with memory. The order of
- * the sums, and so the bits, are the same either way.
+ * <p>Why distant rows (Zen 3, 2026-12-01 19:40 UTC, docs/benchmarks.md "Decode rows far apart"): reading
+ * four rows a quarter of the range apart keeps four independent forward streams in flight; four adjacent
+ * rows are four streams only a row apart, which the prefetchers served worse than even one stream. One
+ * JVM, interleaved variants, ≥ 256 MB from DRAM, one thread: F32 k = 2048 12.7 GB/s adjacent, 17.2 distant;
+ * BF16 k = 2048 6.0 and 12.3; BF16 k = 768 2.5 adjacent, 3.5 one row at a time, 7.9 distant. So every
+ * row length and dtype now takes the four-row kernels (BF16's short rows went one at a time before, F16's
+ * short rows were widened as one contiguous run of four rows). Rows left over (fewer than four per quarter)
+ * go one at a time ({@link #one}; BF16's {@link #bf16One}). A row's arithmetic is the same in every kernel, so the bits do not depend on the pairing.
  *
  * <p>No vector crosses a method boundary here except into the JDK's own force-inlined methods and the
  * widening helpers inside hot loops: C2 declines to inline a call it thinks cold or already compiled
@@ -58,25 +59,25 @@ final class RowDot {
      * (a smaller one still gives the same bits, through a temporary array).
      */
     static void rows(MemorySegment w, DType dtype, int from, int to, int k, float[] x, int xOff, float[] out, int outOff, float[] scratch) {
-        int j = from;
+        // A pass takes rows j, j + q, j + 2q, j + 3q: four forward streams a quarter of the range apart.
+        int q = (to - from) / 4, end = from + q;
         switch (dtype) {
-            case F32 -> { for (; j + 4 <= to; j += 4) f32x4(w, j, k, x, xOff, out, outOff + j); }
+            case F32 -> { for (int j = from; j < end; j++) f32x4(w, j, q, k, x, xOff, out, outOff + j); }
             case BF16 -> {
                 float[] xs = scratch.length >= k ? scratch : new float[k];
                 int kv = k - k % BF16_STEP;
                 splitPairs(x, xOff, kv, xs);
-                // long rows four at a time (four streams, as F32); short ones, and any rows left over, one at a time
-                if (k > SHORT_ROW) for (; j + 4 <= to; j += 4) bf16x4(w, j, k, kv, xs, x, xOff, out, outOff + j);
-                for (; j < to; j++) out[outOff + j] = bf16One(w, j, k, kv, xs, x, xOff);
+                for (int j = from; j < end; j++) bf16x4(w, j, q, k, kv, xs, x, xOff, out, outOff + j);
+                for (int j = from + 4 * q; j < to; j++) out[outOff + j] = bf16One(w, j, k, kv, xs, x, xOff);
                 return;
             }
             case F16 -> {
-                if (k > SHORT_ROW) for (; j + 4 <= to; j += 4) f16Long(w, j, k, x, xOff, out, outOff + j, scratch);
-                else for (; j + 4 <= to; j += 4) f16Short(w, j, k, x, xOff, out, outOff + j, scratch);
+                if (k > SHORT_ROW) for (int j = from; j < end; j++) f16Long(w, j, q, k, x, xOff, out, outOff + j, scratch);
+                else for (int j = from; j < end; j++) f16Short(w, j, q, k, x, xOff, out, outOff + j, scratch);
             }
             case I32 -> throw new IllegalArgumentException("I32 weights have no float rows");
         }
-        for (; j < to; j++) out[outOff + j] = one(w, dtype, j, k, x, xOff);
+        for (int j = from + 4 * q; j < to; j++) out[outOff + j] = one(w, dtype, j, k, x, xOff);
     }
 
     /** Floats of scratch {@link #rows} uses for rows of {@code k} elements: F16's widened rows and accumulators, or BF16's split x. */
@@ -84,9 +85,10 @@ final class RowDot {
         return Math.max(SCRATCH, k);
     }
 
-    private static void f32x4(MemorySegment w, int row, int k, float[] x, int xOff, float[] out, int o) {
+    /** Rows {@code row + r·step} (r = 0..3) into {@code out[o + r·step]}. */
+    private static void f32x4(MemorySegment w, int row, int step, int k, float[] x, int xOff, float[] out, int o) {
         int L = F.length(), i = 0;
-        long r0 = (long) row * k * 4, rb = (long) k * 4, r1 = r0 + rb, r2 = r1 + rb, r3 = r2 + rb;
+        long r0 = (long) row * k * 4, rb = (long) step * k * 4, r1 = r0 + rb, r2 = r1 + rb, r3 = r2 + rb;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (; i + L <= k; i += L) {
             FloatVector xv = FloatVector.fromArray(F, x, xOff + i);
@@ -101,13 +103,13 @@ final class RowDot {
         out[o] = tail(ra0, w, DType.F32, row, k, i, x, xOff);
         float ra1 = 0f;
         for (int l = 0; l < L; l++) ra1 += a1.lane(l); // left to right: the same bits interpreted or compiled
-        out[o + 1] = tail(ra1, w, DType.F32, row + 1, k, i, x, xOff);
+        out[o + step] = tail(ra1, w, DType.F32, row + step, k, i, x, xOff);
         float ra2 = 0f;
         for (int l = 0; l < L; l++) ra2 += a2.lane(l); // left to right: the same bits interpreted or compiled
-        out[o + 2] = tail(ra2, w, DType.F32, row + 2, k, i, x, xOff);
+        out[o + 2 * step] = tail(ra2, w, DType.F32, row + 2 * step, k, i, x, xOff);
         float ra3 = 0f;
         for (int l = 0; l < L; l++) ra3 += a3.lane(l); // left to right: the same bits interpreted or compiled
-        out[o + 3] = tail(ra3, w, DType.F32, row + 3, k, i, x, xOff);
+        out[o + 3 * step] = tail(ra3, w, DType.F32, row + 3 * step, k, i, x, xOff);
     }
 
     /** Elements of a row one step of the BF16 kernels takes: one 256-bit int load of {@code F.length()} pairs. */
@@ -140,9 +142,10 @@ final class RowDot {
      * 2·L·s + 2l + 1; then Σ over l, left to right, of (E[l] + O[l]); then the scalar tail in index order.
      */
 
-    private static void bf16x4(MemorySegment w, int row, int k, int kv, float[] xs, float[] x, int xOff, float[] out, int o) {
+    /** Rows {@code row + r·step} (r = 0..3) into {@code out[o + r·step]}, in BF16's order (above). */
+    private static void bf16x4(MemorySegment w, int row, int step, int k, int kv, float[] xs, float[] x, int xOff, float[] out, int o) {
         int L = F.length();
-        long r0 = (long) row * k * 2, rb = (long) k * 2, r1 = r0 + rb, r2 = r1 + rb, r3 = r2 + rb;
+        long r0 = (long) row * k * 2, rb = (long) step * k * 2, r1 = r0 + rb, r2 = r1 + rb, r3 = r2 + rb;
         FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
         for (int i = 0; i < kv; i += 2 * L) {
             FloatVector xe = FloatVector.fromArray(F, xs, i), xo = FloatVector.fromArray(F, xs, i + L);
@@ -169,12 +172,12 @@ final class RowDot {
             ra3 += s3.lane(l);
         }
         out[o] = tail(ra0, w, DType.BF16, row, k, kv, x, xOff);
-        out[o + 1] = tail(ra1, w, DType.BF16, row + 1, k, kv, x, xOff);
-        out[o + 2] = tail(ra2, w, DType.BF16, row + 2, k, kv, x, xOff);
-        out[o + 3] = tail(ra3, w, DType.BF16, row + 3, k, kv, x, xOff);
+        out[o + step] = tail(ra1, w, DType.BF16, row + step, k, kv, x, xOff);
+        out[o + 2 * step] = tail(ra2, w, DType.BF16, row + 2 * step, k, kv, x, xOff);
+        out[o + 3 * step] = tail(ra3, w, DType.BF16, row + 3 * step, k, kv, x, xOff);
     }
 
-    /** One BF16 row in {@link #bf16x4}'s order: one memory stream, two accumulators (two FMA chains). */
+    /** One BF16 row in {@link #bf16x4}'s order (the rows a call leaves over): two accumulators, two FMA chains. */
     private static float bf16One(MemorySegment w, int row, int k, int kv, float[] xs, float[] x, int xOff) {
         int L = F.length();
         long r = (long) row * k * 2;
@@ -193,8 +196,8 @@ final class RowDot {
     /**
      * F16 rows go through L1: widened by a plain loop that C2 vectorises into hardware conversions (see
      * {@link Widen}), then multiplied from {@code buf} as F32 would be. Short rows ({@code k <= SHORT_ROW}):
-     * the four rows, contiguous in the mapping, are widened as one forward run (row r at {@code r·k}) — one
-     * memory stream. The two row lengths are two methods, not one with a branch: with one method, C2 compiled
+     * the four whole rows are widened into {@code buf} (row r at {@code r·k}; as one run when they are
+     * contiguous). The two row lengths are two methods, not one with a branch: with one method, C2 compiled
      * it for the length its profile had seen, and when callers brought only one length for a while (a harness
      * timing one kind of matrix after another) the other then ran at 3–4× the cost per weight (110M's 768×2048
      * down_proj after its 768-wide matrices: 0.74–1.01 against 0.25–0.27 ns of one thread's CPU time; Zen 3,
@@ -202,28 +205,30 @@ final class RowDot {
      * accumulators live across chunks, so the summation order (and the bits) are those of the register path
      * of the other dtypes.
      */
-    private static void f16Short(MemorySegment w, int row, int k, float[] x, int xOff, float[] out, int o, float[] buf) {
+    private static void f16Short(MemorySegment w, int row, int step, int k, float[] x, int xOff, float[] out, int o, float[] buf) {
         int kv = k - k % F.length();
-        Widen.f16Run(w, (long) row * k * 2, 4 * k, buf, 0);
+        long rb = (long) k * 2, r0 = row * rb;
+        if (step == 1) Widen.f16Run(w, r0, 4 * k, buf, 0); // four contiguous rows: one run
+        else for (int r = 0; r < 4; r++) Widen.f16Run(w, r0 + r * step * rb, k, buf, r * k);
         zero4(buf);
         fma4(buf, k, kv, x, xOff);
-        finish4(buf, w, DType.F16, row, k, kv, x, xOff, out, o);
+        finish4(buf, w, DType.F16, row, step, k, kv, x, xOff, out, o);
     }
 
     /**
      * Long F16 rows: each {@link #CHUNK}-element stretch of the four rows is widened into {@code buf} (row r
      * at {@code r·CHUNK}) by {@link Widen#f16Rows4}, then multiplied as in {@link #f16Short}.
      */
-    private static void f16Long(MemorySegment w, int row, int k, float[] x, int xOff, float[] out, int o, float[] buf) {
+    private static void f16Long(MemorySegment w, int row, int step, int k, float[] x, int xOff, float[] out, int o, float[] buf) {
         int kv = k - k % F.length();
         long rb = (long) k * 2, r0 = row * rb;
         zero4(buf);
         for (int c = 0; c < kv; c += CHUNK) {
             int len = Math.min(CHUNK, kv - c);
-            Widen.f16Rows4(w, r0 + 2L * c, rb, len, buf);
+            Widen.f16Rows4(w, r0 + 2L * c, step * rb, len, buf);
             fma4(buf, CHUNK, len, x, xOff + c);
         }
-        finish4(buf, w, DType.F16, row, k, kv, x, xOff, out, o);
+        finish4(buf, w, DType.F16, row, step, k, kv, x, xOff, out, o);
     }
 
     /** Clears the four accumulators at {@code buf[ACC ..)}. */
@@ -254,15 +259,15 @@ final class RowDot {
     }
 
     /**
-     * {@code out[o + r]} for the four rows from {@code row}: the lanes of row r's accumulator, stored at
+     * {@code out[o + r·step]} for the four rows {@code row + r·step}: the lanes of row r's accumulator, stored at
      * {@code acc[ACC + r·L ..)}, added left to right, then its scalar tail {@code [tail, k)}.
      */
-    private static void finish4(float[] acc, MemorySegment w, DType dtype, int row, int k, int tail, float[] x, int xOff, float[] out, int o) {
+    private static void finish4(float[] acc, MemorySegment w, DType dtype, int row, int step, int k, int tail, float[] x, int xOff, float[] out, int o) {
         int L = F.length();
         for (int r = 0; r < 4; r++) {
             float sum = 0f;
             for (int l = 0; l < L; l++) sum += acc[ACC + r * L + l];
-            out[o + r] = tail(sum, w, dtype, row + r, k, tail, x, xOff);
+            out[o + r * step] = tail(sum, w, dtype, row + r * step, k, tail, x, xOff);
         }
     }
 

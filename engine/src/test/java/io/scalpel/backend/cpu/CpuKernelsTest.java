@@ -106,7 +106,7 @@ class CpuKernelsTest {
     }
 
     @ParameterizedTest
-    // k = 701 = 2·Gemm.KC + 189: short rows for decode (a 4-row block read as one stream) and three of
+    // k = 701 = 2·Gemm.KC + 189: short rows for decode (four rows widened whole into L1) and three of
     // prefill's K-blocks; 2311 > RowDot.SHORT_ROW: four row streams. Neither is a multiple of 4, 6 or the
     // vector length, and n·k > WorkerPool.INLINE_WORK, so decode and prefill both go through the pool's split.
     @CsvSource({"F32, 701", "F16, 701", "BF16, 701", "F32, 2311", "F16, 2311", "BF16, 2311"})
