@@ -177,6 +177,75 @@ class QuantKernelsTest {
     }
 
     /**
+     * KQuantRowDot's layout of x, against its definition written out in plain Java: inside each group of
+     * 32, s[8b + i] = x[4i + b] (times 2⁻⁸ᵇ for Q4_K), bit for bit, and each group's Σx with the documented
+     * order (the four byte vectors added lane-wise, then the lanes left to right), from an offset row of x.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"Q4_K", "Q6_K"})
+    void kQuantInterleaveIsTheDocumentedLayout(DType dtype) {
+        int k = 768, off = 40;
+        float[] x = gaussian(off + k, 31);
+        float[] s = new float[KQuantRowDot.scratchFloats(k)];
+        KQuantRowDot.interleave(x, off, k, s, dtype == DType.Q4_K);
+        for (int g = 0; g < k / 32; g++) {
+            float sum = 0f;
+            for (int i = 0; i < 8; i++) {
+                float lane = 0f;
+                for (int b = 0; b < 4; b++) {
+                    float v = x[off + 32 * g + 4 * i + b];
+                    lane = b == 0 ? v : lane + v;
+                    float expected = dtype == DType.Q4_K ? v * (float) Math.scalb(1.0, -8 * b) : v;
+                    assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(s[32 * g + 8 * b + i]), dtype + " group " + g + " byte " + b + " lane " + i);
+                }
+                sum = i == 0 ? lane : sum + lane;
+            }
+            assertEquals(Float.floatToRawIntBits(sum), Float.floatToRawIntBits(s[k + k / 4 + g]), dtype + " Σx of group " + g);
+        }
+    }
+
+    /**
+     * Q4_K decode meets x stored times 2⁻⁸ᵇ (KQuantRowDot.interleave), exact for |x| ≥ 2⁻¹⁰². Below that the
+     * scaled element is subnormal, and the documented bound grows by 2⁻¹²²·|d·sc| per such element (its
+     * sub-block's scale, read here from the bytes by get_scale_min_k4): x with every third element tiny,
+     * and x entirely tiny.
+     */
+    @Test
+    void q4kDecodeWithTinyActivationsStaysWithinTheUnderflowBound() {
+        int n = 13, k = 768;
+        try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2, 0)) {
+            Quantized q = quantized(DType.Q4_K, n, k, 21, arena);
+            double[] magnitude = magnitudes(q, DType.Q4_K, n, k);
+            double bound = (k / 32.0 + 14) * 0x1p-24;
+            float[][] xs = {gaussian(k, 22), gaussian(k, 23)};
+            for (int i = 0; i < k; i += 3) xs[0][i] *= 1e-32f;
+            for (int i = 0; i < k; i++) xs[1][i] *= 1e-36f;
+            for (float[] x : xs) {
+                float[] decode = new float[n];
+                new Matmul(pool).run(q.bytes(), DType.Q4_K, n, k, x, 0, 1, decode, 0);
+                for (int j = 0; j < n; j++) {
+                    double exact = 0, scale = 0, underflow = 0;
+                    for (int i = 0; i < k; i++) {
+                        exact += (double) q.decoded()[j * k + i] * x[i];
+                        scale += magnitude[j * k + i] * Math.abs(x[i]);
+                        if (x[i] != 0 && Math.abs(x[i]) < 0x1p-102) underflow += 0x1p-122 * q4kScale(q.bytes(), j * k + i);
+                    }
+                    assertTrue(Float.isFinite(decode[j]) && decode[j] != 0, "row " + j + ": " + decode[j]);
+                    assertTrue(Math.abs(decode[j] - exact) <= bound * scale + underflow, "row " + j + ": " + decode[j] + " vs float64 " + exact);
+                }
+            }
+        }
+    }
+
+    /** |d·sc| of element i's sub-block in a Q4_K tensor (GGML layout: d at byte 0, get_scale_min_k4's sc). */
+    private static double q4kScale(MemorySegment bytes, int i) {
+        long bo = 144L * (i / 256);
+        int j = i % 256 / 32, sc = (int) (bo + 4);
+        int s = j < 4 ? u8(bytes, sc + j) & 63 : (u8(bytes, sc + j + 4) & 0xF) | ((u8(bytes, sc + j - 4) >>> 6) << 4);
+        return Math.abs(Float.float16ToFloat(bytes.get(Tensor.I16_LE, bo)) * s);
+    }
+
+    /**
      * A row's decode result is the same bits whatever rows share its 4-row pass, however the rows are
      * split over threads, and whether the kernel ran interpreted or compiled: the revert and patch tests
      * compare logits bit for bit across runs.
