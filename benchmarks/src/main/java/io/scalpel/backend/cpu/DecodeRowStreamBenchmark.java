@@ -76,7 +76,7 @@ public class DecodeRowStreamBenchmark {
         x = new float[k];
         for (int i = 0; i < k; i++) x[i] = (float) random.nextGaussian();
         out = new float[n];
-        scratch = new float[RowDot.SCRATCH];
+        scratch = new float[RowDot.scratchFloats(k)];
     }
 
     @Benchmark

@@ -101,8 +101,8 @@ public final class DecodeStepBreakdown {
         System.out.printf("%s, %d threads, %.1f MB of matrices per step, %d tokens per round; load %s%n",
                 "dim " + model.config().dim() + ", " + model.config().layers() + " layers", threads, bytes / 1e6, tokens, loadAverage());
         List<Transformer.Layer> layers = model.layers();
-        int need = RowDot.SCRATCH;
-        for (CpuWeight w : products) need = Math.max(need, QuantRowDot.scratchFloats(w.dtype(), w.cols()));
+        int need = 0;
+        for (CpuWeight w : products) need = Math.max(need, Math.max(RowDot.scratchFloats(w.cols()), QuantRowDot.scratchFloats(w.dtype(), w.cols())));
         float[][] scratch = new float[threads][need];
         long[][] kindNanos = new long[2][KINDS.length]; // kernels-separate, read: over all rounds but the first
         for (int r = 0; r < rounds; r++) {

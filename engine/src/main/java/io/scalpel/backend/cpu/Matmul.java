@@ -63,7 +63,7 @@ final class Matmul implements WorkerPool.RangeTask {
 
     /** Runs the call begun across the pool, in chunks of whole 4-row blocks (a chunk may span two weights). */
     void multiply() {
-        int need = RowDot.SCRATCH;
+        int need = RowDot.scratchFloats(k);
         for (int i = 0; i < group.count(); i++) need = Math.max(need, QuantRowDot.scratchFloats(group.dtype(i), k));
         if (scratch.length == 0 || scratch[0].length < need) scratch = new float[pool.parallelism()][need]; // grows to the longest row seen, once
         try {

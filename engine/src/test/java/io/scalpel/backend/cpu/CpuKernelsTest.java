@@ -84,6 +84,27 @@ class CpuKernelsTest {
         return acc;
     }
 
+    /**
+     * BF16 decode's summation order by hand (docs/design.md, "BF16 decode in int lanes"): with L lanes, step s
+     * covers elements [2L·s, 2L·s + 2L); lane l of an even chain takes element 2L·s + 2l and of an odd chain
+     * 2L·s + 2l + 1, each a fused multiply-add; then Σ over l, left to right, of (even[l] + odd[l]); then the
+     * elements past the last whole step, each a rounded product added in index order.
+     */
+    static float bf16PairsOrder(float[] w, int wOff, float[] x, int xOff, int k, int L) {
+        float[] even = new float[L], odd = new float[L];
+        int kv = k - k % (2 * L);
+        for (int s = 0; s < kv; s += 2 * L) {
+            for (int l = 0; l < L; l++) {
+                even[l] = Math.fma(w[wOff + s + 2 * l], x[xOff + s + 2 * l], even[l]);
+                odd[l] = Math.fma(w[wOff + s + 2 * l + 1], x[xOff + s + 2 * l + 1], odd[l]);
+            }
+        }
+        float sum = 0f;
+        for (int l = 0; l < L; l++) sum += even[l] + odd[l];
+        for (int i = kv; i < k; i++) sum += w[wOff + i] * x[xOff + i];
+        return sum;
+    }
+
     @ParameterizedTest
     // k = 701 = 2·Gemm.KC + 189: short rows for decode (four rows widened whole into L1) and three of
     // prefill's K-blocks; 2311 > RowDot.SHORT_ROW: four row streams. Neither is a multiple of 4, 6 or the
@@ -121,7 +142,8 @@ class CpuKernelsTest {
                         scale += Math.abs((double) wf[j * k + i] * x[t * k + i]);
                     }
                     String at = "token " + t + ", output " + j;
-                    assertEquals(Float.floatToRawIntBits(RowDot.dot(wf, j * k, x, t * k, k)), Float.floatToRawIntBits(decode[j]), "decode's order, " + at);
+                    float order = dtype == DType.BF16 ? bf16PairsOrder(wf, j * k, x, t * k, k, Widen.F.length()) : RowDot.dot(wf, j * k, x, t * k, k);
+                    assertEquals(Float.floatToRawIntBits(order), Float.floatToRawIntBits(decode[j]), "decode's order, " + at);
                     assertEquals(Float.floatToRawIntBits(fmaChain(wf, j * k, x, t * k, k)), Float.floatToRawIntBits(prefill[t * n + j]), "prefill's order, " + at);
                     // Two fp32 orders of the same sum: each within 1e-5 of Σ|w·x| of the float64 value, so of each other.
                     assertTrue(Math.abs(decode[j] - exact) <= 1e-5 * scale, "decode vs float64, " + at);
