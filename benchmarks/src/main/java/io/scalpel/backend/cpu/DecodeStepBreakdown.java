@@ -258,7 +258,7 @@ public final class DecodeStepBreakdown {
     private static int kind(int p, int count) { return p == count - 1 ? KINDS.length - 1 : p % 7; }
 
     /**
-     * The float kernels' summation order one row at a time ({@link RowDot#one}: one forward stream per thread)
+     * The float kernels' summation order one row at a time ({@link RowDot#one}, BF16's own: one forward stream per thread)
      * instead of {@link RowDot#rows}' four interleaved rows; quantized weights go through their kernel as usual.
      */
     private static void oneRowAtATime(WorkerPool pool, CpuWeight w, io.scalpel.backend.Buffer x, io.scalpel.backend.Buffer out, float[][] scratch) {
@@ -269,6 +269,8 @@ public final class DecodeStepBreakdown {
         pool.forRange(w.rows(), 4, (from, to, worker) -> {
             if (dt.isQuantized()) {
                 QuantRowDot.rows(data, dt, from, to, k, xb.array(), xb.offset(), ob.array(), ob.offset(), scratch[worker]);
+            } else if (dt == DType.BF16) { // BF16 has its own order (RowDot.bf16One): rows of one each
+                for (int j = from; j < to; j++) RowDot.rows(data, dt, j, j + 1, k, xb.array(), xb.offset(), ob.array(), ob.offset(), scratch[worker]);
             } else {
                 for (int j = from; j < to; j++) ob.array()[ob.offset() + j] = RowDot.one(data, dt, j, k, xb.array(), xb.offset());
             }

@@ -44,8 +44,8 @@ final class RowDot {
 
     private static final int CHUNK = Widen.CHUNK;
     /**
-     * Rows of at most this many elements are read as one forward stream per thread (see {@link #rows}):
-     * 3 · CHUNK, so that four widened F16 rows (24 KiB) and x still fit a 32 KiB L1.
+     * F16 rows of at most this many elements are widened whole, four at a time, into L1 ({@link #f16Short}):
+     * 3 · CHUNK, so that four widened rows (24 KiB) and x still fit a 32 KiB L1; longer ones a CHUNK at a time.
      */
     static final int SHORT_ROW = 3 * CHUNK;
     /** Where in the scratch the F16 kernels keep their four accumulators (4 · F.length() floats: 32, or 64 with 512-bit vectors): after four widened short rows. */
