@@ -83,8 +83,8 @@ final class QuantRowDot {
         }
         switch (dtype) {
             case Q8_0 -> {
-                float[] xp = scratch != null && scratch.length >= k ? scratch : new float[k];
-                interleave(x, xOff, k, xp);
+                float[] xp = scratch != null && scratch.length >= KQuantRowDot.scratchFloats(k) ? scratch : new float[KQuantRowDot.scratchFloats(k)];
+                KQuantRowDot.interleave(x, xOff, k, xp, false); // the K-quants' layout (its group sums, past k, go unused)
                 // Two rows half the range apart per pass: two distant forward streams (see q8_0x2).
                 int half = (to - from) / 2;
                 for (int j = from; j < from + half; j++) q8_0x2(w, j * rb, (j + half) * rb, k, xp, out, outOff + j, outOff + j + half);
@@ -116,35 +116,16 @@ final class QuantRowDot {
     /** Floats of scratch a call of {@link #rows} uses for rows of {@code k} elements of {@code dtype}. */
     static int scratchFloats(DType dtype, int k) {
         return switch (dtype) {
-            case Q8_0 -> k;
-            case Q4_K, Q6_K -> KQuantRowDot.scratchFloats(k);
+            case Q8_0, Q4_K, Q6_K -> KQuantRowDot.scratchFloats(k);
             default -> 0;
         };
-    }
-
-    /** Lane i reads element 4i: a gather of every fourth x. */
-    private static final int[] STRIDE4 = {0, 4, 8, 12, 16, 20, 24, 28};
-
-    /**
-     * x in the order a 32-bit lane reads packed bytes: inside each group of 32, {@code xp[8b + i] = x[4i + b]}
-     * (b = byte of the lane, i = lane), so the quant in byte b of int lane i meets its x in lane i of the
-     * group's b-th vector. Done once per call, for all its rows.
-     */
-    private static void interleave(float[] x, int xOff, int k, float[] xp) {
-        for (int g = 0; g < k / 32; g++) {
-            int base = xOff + 32 * g, p = 32 * g;
-            FloatVector.fromArray(F, x, base, STRIDE4, 0).intoArray(xp, p);
-            FloatVector.fromArray(F, x, base + 1, STRIDE4, 0).intoArray(xp, p + 8);
-            FloatVector.fromArray(F, x, base + 2, STRIDE4, 0).intoArray(xp, p + 16);
-            FloatVector.fromArray(F, x, base + 3, STRIDE4, 0).intoArray(xp, p + 24);
-        }
     }
 
     /**
      * One Q8_0 row at byte {@code r}: per block of 34 bytes (fp16 d, 32 int8), the 32 quants are one
      * 256-bit load of eight int lanes; byte b of every lane (elements 4i + b) is {@code LSHL 24 − 8b}, then
      * {@code ASHR 24} — exact sign extension, two shifts instead of a load and a {@code vpmovsxbd} per
-     * 8 quants, and one bounds check instead of four. s = Σ_b q_b·x'_b in 8 lanes (x' = {@link #interleave}),
+     * 8 quants, and one bounds check instead of four. s = Σ_b q_b·x'_b in 8 lanes (x' = {@link KQuantRowDot#interleave}),
      * acc += s·d.
      */
     private static float q8_0(MemorySegment w, long r, int k, float[] xp) {
