@@ -42,14 +42,10 @@ final class RowDot {
 
     private RowDot() {}
 
-    private static final int CHUNK = Widen.CHUNK;
-    /**
-     * F16 rows of at most this many elements are widened whole, four at a time, into L1 ({@link #f16Short}):
-     * 3 · CHUNK, so that four widened rows (24 KiB) and x still fit a 32 KiB L1; longer ones a CHUNK at a time.
-     */
-    static final int SHORT_ROW = 3 * CHUNK;
-    /** Where in the scratch the F16 kernels keep their four accumulators (4 · F.length() floats: 32, or 64 with 512-bit vectors): after four widened short rows. */
-    private static final int ACC = 4 * SHORT_ROW;
+    /** F16 rows are widened {@code CHUNK} elements of each of the four rows at a time ({@link #f16x4}): 8 KiB, well inside L1 with x's stretch. */
+    static final int CHUNK = Widen.CHUNK;
+    /** Where in the scratch the F16 kernel keeps its four accumulators (4 · F.length() floats: 32, or 64 with 512-bit vectors): after the four widened stretches. */
+    private static final int ACC = 4 * CHUNK;
     /** Floats of scratch {@link #rows} needs. */
     static final int SCRATCH = ACC + 4 * F.length();
 
@@ -71,10 +67,7 @@ final class RowDot {
                 for (int j = from + 4 * q; j < to; j++) out[outOff + j] = bf16One(w, j, k, kv, xs, x, xOff);
                 return;
             }
-            case F16 -> {
-                if (k > SHORT_ROW) for (int j = from; j < end; j++) f16Long(w, j, q, k, x, xOff, out, outOff + j, scratch);
-                else for (int j = from; j < end; j++) f16Short(w, j, q, k, x, xOff, out, outOff + j, scratch);
-            }
+            case F16 -> { for (int j = from; j < end; j++) f16x4(w, j, q, k, x, xOff, out, outOff + j, scratch); }
             case I32 -> throw new IllegalArgumentException("I32 weights have no float rows");
         }
         for (int j = from + 4 * q; j < to; j++) out[outOff + j] = one(w, dtype, j, k, x, xOff);
@@ -194,32 +187,19 @@ final class RowDot {
     }
 
     /**
-     * F16 rows go through L1: widened by a plain loop that C2 vectorises into hardware conversions (see
-     * {@link Widen}), then multiplied from {@code buf} as F32 would be. Short rows ({@code k <= SHORT_ROW}):
-     * the four whole rows are widened into {@code buf} (row r at {@code r·k}; as one run when they are
-     * contiguous). The two row lengths are two methods, not one with a branch: with one method, C2 compiled
-     * it for the length its profile had seen, and when callers brought only one length for a while (a harness
-     * timing one kind of matrix after another) the other then ran at 3–4× the cost per weight (110M's 768×2048
-     * down_proj after its 768-wide matrices: 0.74–1.01 against 0.25–0.27 ns of one thread's CPU time; Zen 3,
-     * 2026-12-01). A decode step, which brings both lengths from its first step, did not show it. The
-     * accumulators live across chunks, so the summation order (and the bits) are those of the register path
-     * of the other dtypes.
+     * F16 rows go through L1: each {@link #CHUNK}-element stretch of the four rows is widened into {@code buf}
+     * (row r at {@code r·CHUNK}) by {@link Widen#f16Rows4}, a plain loop that C2 vectorises into hardware
+     * conversions (see {@link Widen}), which reads the four rows element by element — four concurrent
+     * streams — and is then multiplied from {@code buf} as F32 would be. The accumulators live across
+     * stretches, so the summation order (and the bits) are those of the register path of the other dtypes.
+     *
+     * <p>Every row length takes this path. Rows of up to 3·CHUNK elements used to be widened whole, one row
+     * after the other, which was one stream at a time once the four rows were a quarter of the range apart
+     * (it had been one run of four contiguous rows before): 110M's 768-wide F16 matrices ran at half a plain
+     * read (docs/benchmarks.md, "F16 short rows as four streams", 2026-12-01 22:25 UTC: 768 × 200,000 from
+     * DRAM, one JVM, interleaved, 2 threads 13.9 → 18.4 GB/s best, 1 thread 5.8 → 10.6; the same bits).
      */
-    private static void f16Short(MemorySegment w, int row, int step, int k, float[] x, int xOff, float[] out, int o, float[] buf) {
-        int kv = k - k % F.length();
-        long rb = (long) k * 2, r0 = row * rb;
-        if (step == 1) Widen.f16Run(w, r0, 4 * k, buf, 0); // four contiguous rows: one run
-        else for (int r = 0; r < 4; r++) Widen.f16Run(w, r0 + r * step * rb, k, buf, r * k);
-        zero4(buf);
-        fma4(buf, k, kv, x, xOff);
-        finish4(buf, w, DType.F16, row, step, k, kv, x, xOff, out, o);
-    }
-
-    /**
-     * Long F16 rows: each {@link #CHUNK}-element stretch of the four rows is widened into {@code buf} (row r
-     * at {@code r·CHUNK}) by {@link Widen#f16Rows4}, then multiplied as in {@link #f16Short}.
-     */
-    private static void f16Long(MemorySegment w, int row, int step, int k, float[] x, int xOff, float[] out, int o, float[] buf) {
+    private static void f16x4(MemorySegment w, int row, int step, int k, float[] x, int xOff, float[] out, int o, float[] buf) {
         int kv = k - k % F.length();
         long rb = (long) k * 2, r0 = row * rb;
         zero4(buf);
