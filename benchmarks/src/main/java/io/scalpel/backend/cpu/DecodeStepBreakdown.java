@@ -40,6 +40,9 @@ import java.util.SplittableRandom;
  *   <li>{@code read-4}: the pool's chunks again, each read as four streams a quarter of the chunk apart — the
  *       pattern of the float kernels since main's 8bfb979.</li>
  * </ul>
+ * Per kind of matrix it also times each product called twice in a row, the second call ("hot") reading a
+ * matrix that the first left in L2/L3 where it fits (the line says how big each is): where the kernel from
+ * DRAM runs about as fast as hot, it is bound by its arithmetic at this thread count, not by memory.
  * Each round prints the medians over its tokens (round 0 is the JIT's warm-up).
  * In the kernels' package (a split package on the class path) so it reaches the weights' segments.
  *
@@ -104,7 +107,7 @@ public final class DecodeStepBreakdown {
         int need = 0;
         for (CpuWeight w : products) need = Math.max(need, Math.max(RowDot.scratchFloats(w.cols()), QuantRowDot.scratchFloats(w.dtype(), w.cols())));
         float[][] scratch = new float[threads][need];
-        long[][] kindNanos = new long[2][KINDS.length]; // kernels-separate, read: over all rounds but the first
+        long[][] kindNanos = new long[3][KINDS.length]; // kernels-separate, read, hot: over all rounds but the first
         for (int r = 0; r < rounds; r++) {
             session.reset();
             session.forward(prompt, null);
@@ -128,6 +131,13 @@ public final class DecodeStepBreakdown {
                     kindNanos[0][kind(p, products.size())] += System.nanoTime() - p0;
                 }
                 samples[2][i] = (System.nanoTime() - t0) / 1e6;
+
+                for (int p = 0; p < products.size(); p++) { // outside every variant's time
+                    timed.matmul(out, x, products.get(p), 1);
+                    long p0 = System.nanoTime();
+                    timed.matmul(out, x, products.get(p), 1);
+                    kindNanos[2][kind(p, products.size())] += System.nanoTime() - p0;
+                }
 
                 t0 = System.nanoTime();
                 for (Transformer.Layer l : layers) {
@@ -182,7 +192,7 @@ public final class DecodeStepBreakdown {
             System.out.printf("  %-12s best %7.2f  median %7.2f%n", e.getKey(), min(m), median(m));
         }
         double stepMedian = median(Arrays.copyOfRange(variants.get("step"), from, rounds));
-        System.out.println("\nper matrix kind, outside the step (rounds 1..): kernels-separate against read, GB/s");
+        System.out.println("\nper matrix kind, outside the step (rounds 1..): kernels-separate against read, GB/s; hot = the same product called again at once");
         long[] kindBytes = new long[KINDS.length];
         for (int p = 0; p < products.size(); p++) {
             CpuWeight w = products.get(p);
@@ -190,9 +200,11 @@ public final class DecodeStepBreakdown {
         }
         long passes = (long) (rounds - 1) * tokens;
         for (int kd = 0; kd < KINDS.length; kd++) {
-            System.out.printf("  %-7s kernel %5.2f GB/s, read %5.2f GB/s, kernel/read %.2f, kernel %.3f ms per matrix%n", KINDS[kd],
+            int count = kd == KINDS.length - 1 ? 1 : model.config().layers();
+            System.out.printf("  %-7s kernel %5.2f GB/s, read %5.2f GB/s, kernel/read %.2f, kernel %.3f ms per matrix; hot %5.2f GB/s (%.1f MB each), kernel/hot %.2f%n", KINDS[kd],
                     kindBytes[kd] * passes / (double) kindNanos[0][kd], kindBytes[kd] * passes / (double) kindNanos[1][kd],
-                    (double) kindNanos[1][kd] / kindNanos[0][kd], kindNanos[0][kd] / 1e6 / passes / (kd == KINDS.length - 1 ? 1 : model.config().layers()));
+                    (double) kindNanos[1][kd] / kindNanos[0][kd], kindNanos[0][kd] / 1e6 / passes / count,
+                    kindBytes[kd] * passes / (double) kindNanos[2][kd], kindBytes[kd] / 1e6 / count, (double) kindNanos[2][kd] / kindNanos[0][kd]);
         }
         System.out.println("\nper operation in the step (the step's ops only; the passes' calls are not counted), median ms per token (share of the median step):");
         for (var e : perOp.entrySet()) {
