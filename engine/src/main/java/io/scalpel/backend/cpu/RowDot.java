@@ -196,7 +196,7 @@ final class RowDot {
      * <p>Every row length takes this path. Rows of up to 3·CHUNK elements used to be widened whole, one row
      * after the other, which was one stream at a time once the four rows were a quarter of the range apart
      * (it had been one run of four contiguous rows before): 110M's 768-wide F16 matrices ran at half a plain
-     * read (docs/benchmarks.md, "F16 short rows as four streams", 2026-12-01 22:25 UTC: 768 × 200,000 from
+     * read (docs/benchmarks.md, "F16 short rows as four streams", 2026-12-01 22:15 UTC: 768 × 200,000 from
      * DRAM, one JVM, interleaved, 2 threads 13.9 → 18.4 GB/s best, 1 thread 5.8 → 10.6; the same bits).
      */
     private static void f16x4(MemorySegment w, int row, int step, int k, float[] x, int xOff, float[] out, int o, float[] buf) {
