@@ -45,13 +45,14 @@ import java.lang.foreign.MemorySegment;
  * matrix-vector product bounded by memory bandwidth; where 256-bit integer vectors are not available
  * ({@link #VECTOR} false) rows are decoded with the reference codec and dotted by {@link RowDot}.
  *
- * <p>Q8_0 rows are read two per pass, half the caller's row range apart, each pair as two distant
- * forward streams (Q4_0 keeps its 4-row passes, which share x's loads, with the four rows a quarter of the range apart), from a view of one segment
- * class ({@link CpuWeight#oneClass}, given to every CPU weight). All three were measured on Zen 3
- * (docs/benchmarks.md, "Q8_0 decode: one stream, one class of segment" and "… one load per block"): four
- * interleaved 816-byte row streams (adjacent rows) read from DRAM at ~half the rate of one, two distant
- * streams faster than one, and a kernel that had seen both the mapping's segments and an arena's was
- * recompiled with a check around every load (2.3–3× slower per weight).
+ * <p>Q8_0 and Q4_0 rows are read four per pass, a quarter of the caller's row range apart (four distant
+ * forward streams sharing x's loads), from a view of one segment class ({@link CpuWeight#oneClass}, given
+ * to every CPU weight). All were measured on Zen 3 (docs/benchmarks.md, "Q8_0 decode: one stream, one class
+ * of segment", "… one load per block" and "Q8_0 decode: four rows a quarter apart"): four interleaved
+ * 816-byte row streams of adjacent rows read from DRAM at ~half the rate of one, two distant streams faster
+ * than one and four faster again (fifth wave: 1.07–1.24× the best GB/s of two at two threads), and a
+ * kernel that had seen both the mapping's segments and an arena's was recompiled with a check around every
+ * load (2.3–3× slower per weight).
  *
  * <p>Prefill keeps the exact decoded values: {@link QuantWiden} decodes into {@link Gemm}'s panels the
  * reference's values, which Gemm sums as one fma chain per output, so prefill equals "reference-decode,
@@ -85,10 +86,13 @@ final class QuantRowDot {
             case Q8_0 -> {
                 float[] xp = scratch != null && scratch.length >= KQuantRowDot.scratchFloats(k) ? scratch : new float[KQuantRowDot.scratchFloats(k)];
                 KQuantRowDot.interleave(x, xOff, k, xp, false); // the K-quants' layout (its group sums, past k, go unused)
-                // Two rows half the range apart per pass: two distant forward streams (see q8_0x2).
-                int half = (to - from) / 2;
-                for (int j = from; j < from + half; j++) q8_0x2(w, j * rb, (j + half) * rb, k, xp, out, outOff + j, outOff + j + half);
-                if (((to - from) & 1) != 0) out[outOff + to - 1] = q8_0(w, (to - 1) * rb, k, xp);
+                // Rows j, j + q, j + 2q, j + 3q per pass: four distant forward streams (see q8_0x4).
+                int q = (to - from) / 4;
+                for (int j = from; j < from + q; j++) {
+                    long r = j * rb, d = q * rb;
+                    q8_0x4(w, r, r + d, r + 2 * d, r + 3 * d, k, xp, out, outOff + j, q);
+                }
+                for (int j = from + 4 * q; j < to; j++) out[outOff + j] = q8_0(w, j * rb, k, xp);
             }
             case Q4_0 -> {
                 // Rows j, j + q, j + 2q, j + 3q: four distant streams, as RowDot's (adjacent rows read slower from DRAM).
@@ -146,39 +150,61 @@ final class QuantRowDot {
     }
 
     /**
-     * Two Q8_0 rows, at bytes {@code r0} and {@code r1}, each with exactly {@link #q8_0}'s arithmetic (so a
-     * row's bits do not depend on which row it was paired with), into {@code out[o0]} and {@code out[o1]}.
-     * The caller pairs rows half its range apart: two forward streams far apart read from DRAM faster than
-     * one (one thread, 261 MB: 1.04–1.55× in interleaved runs) while two adjacent rows read slower than one
-     * (0.6–0.7×); docs/benchmarks.md, "Q8_0 decode: one load per block".
+     * Four Q8_0 rows, at bytes {@code r0..r3}, each with exactly {@link #q8_0}'s arithmetic (so a row's bits
+     * do not depend on the rows it was read with), into {@code out[o + r·step]}; the four share each block's
+     * x loads. The caller takes rows a quarter of its range apart: four forward streams far apart. Measured
+     * against two rows half the range apart (the fourth wave's kernel), one JVM, interleaved, from DRAM, two
+     * threads (docs/benchmarks.md, "Q8_0 decode: four rows a quarter apart"): k = 768 1.06–1.24× best GB/s,
+     * k = 2048 0.98–1.08× best and 1.07–1.10× median; one thread 1.09×. The 16 ymm registers hold x's four
+     * vectors, the four accumulators, a block's load and two temporaries.
      */
-    private static void q8_0x2(MemorySegment w, long r0, long r1, int k, float[] xp, float[] out, int o0, int o1) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+    private static void q8_0x4(MemorySegment w, long r0, long r1, long r2, long r3, int k, float[] xp, float[] out, int o, int step) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < k / 32; b++) {
-            long q = r0 + 34L * b + 2, u = r1 + 34L * b + 2;
+            long bo = 34L * b + 2;
             int xb = 32 * b;
             FloatVector x0 = FloatVector.fromArray(F, xp, xb), x1 = FloatVector.fromArray(F, xp, xb + 8);
             FloatVector x2 = FloatVector.fromArray(F, xp, xb + 16), x3 = FloatVector.fromArray(F, xp, xb + 24);
+            long q = r0 + bo;
             IntVector v = IntVector.fromMemorySegment(I, w, q, Widen.LE);
             FloatVector s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(x0);
             s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(x1, s);
             s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(x2, s);
             s = ((FloatVector) v.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(x3, s);
             a0 = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Tensor.I16_LE, q - 2))), a0);
-            v = IntVector.fromMemorySegment(I, w, u, Widen.LE);
+            q = r1 + bo;
+            v = IntVector.fromMemorySegment(I, w, q, Widen.LE);
             s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(x0);
             s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(x1, s);
             s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(x2, s);
             s = ((FloatVector) v.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(x3, s);
-            a1 = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Tensor.I16_LE, u - 2))), a1);
+            a1 = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Tensor.I16_LE, q - 2))), a1);
+            q = r2 + bo;
+            v = IntVector.fromMemorySegment(I, w, q, Widen.LE);
+            s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(x0);
+            s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(x1, s);
+            s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(x2, s);
+            s = ((FloatVector) v.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(x3, s);
+            a2 = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Tensor.I16_LE, q - 2))), a2);
+            q = r3 + bo;
+            v = IntVector.fromMemorySegment(I, w, q, Widen.LE);
+            s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(x0);
+            s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(x1, s);
+            s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(x2, s);
+            s = ((FloatVector) v.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(x3, s);
+            a3 = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Tensor.I16_LE, q - 2))), a3);
         }
-        float t0 = 0f, t1 = 0f;
+        float t0 = 0f, t1 = 0f, t2 = 0f, t3 = 0f;
         for (int l = 0; l < 8; l++) { // left to right: the same bits interpreted or compiled
             t0 += a0.lane(l);
             t1 += a1.lane(l);
+            t2 += a2.lane(l);
+            t3 += a3.lane(l);
         }
-        out[o0] = t0;
-        out[o1] = t1;
+        out[o] = t0;
+        out[o + step] = t1;
+        out[o + 2 * step] = t2;
+        out[o + 3 * step] = t3;
     }
 
     /**
