@@ -92,7 +92,8 @@ final class QuantRowDot {
                     long r = j * rb, d = q * rb;
                     q8_0x4(w, r, r + d, r + 2 * d, r + 3 * d, k, xp, out, outOff + j, q);
                 }
-                for (int j = from + 4 * q; j < to; j++) out[outOff + j] = q8_0(w, j * rb, k, xp);
+                // The rows left over (a chunk's last, at most 3): the same arithmetic, one row four times into one slot.
+                for (int j = from + 4 * q; j < to; j++) q8_0x4(w, j * rb, j * rb, j * rb, j * rb, k, xp, out, outOff + j, 0);
             }
             case Q4_0 -> {
                 // Rows j, j + q, j + 2q, j + 3q: four distant streams, as RowDot's (adjacent rows read slower from DRAM).
@@ -101,15 +102,8 @@ final class QuantRowDot {
                     long r = j * rb, d = q * rb;
                     q4_0x4(w, r, r + d, r + 2 * d, r + 3 * d, k, x, xOff, out, outOff + j, q);
                 }
-                int j = from + 4 * q;
-                if (j < to) {
-                    float[] four = new float[4]; // the rows left over: the same arithmetic, one row four times
-                    for (; j < to; j++) {
-                        long r = j * rb;
-                        q4_0x4(w, r, r, r, r, k, x, xOff, four, 0, 1);
-                        out[outOff + j] = four[0];
-                    }
-                }
+                // The rows left over: the same arithmetic, one row four times into one slot.
+                for (int j = from + 4 * q; j < to; j++) q4_0x4(w, j * rb, j * rb, j * rb, j * rb, k, x, xOff, out, outOff + j, 0);
             }
             case Q4_K, Q6_K -> KQuantRowDot.rows(w, dtype, from, to, k, x, xOff, out, outOff, scratch);
             case F32, F16, BF16, I32 -> throw new IllegalArgumentException(dtype + " is not quantized");
@@ -126,33 +120,13 @@ final class QuantRowDot {
     }
 
     /**
-     * One Q8_0 row at byte {@code r}: per block of 34 bytes (fp16 d, 32 int8), the 32 quants are one
-     * 256-bit load of eight int lanes; byte b of every lane (elements 4i + b) is {@code LSHL 24 − 8b}, then
-     * {@code ASHR 24} — exact sign extension, two shifts instead of a load and a {@code vpmovsxbd} per
-     * 8 quants, and one bounds check instead of four. s = Σ_b q_b·x'_b in 8 lanes (x' = {@link KQuantRowDot#interleave}),
-     * acc += s·d.
-     */
-    private static float q8_0(MemorySegment w, long r, int k, float[] xp) {
-        FloatVector acc = FloatVector.zero(F);
-        for (int b = 0; b < k / 32; b++) {
-            long q = r + 34L * b + 2;
-            int xb = 32 * b;
-            IntVector v = IntVector.fromMemorySegment(I, w, q, Widen.LE);
-            FloatVector s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, xp, xb));
-            s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, xb + 8), s);
-            s = ((FloatVector) v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, xb + 16), s);
-            s = ((FloatVector) v.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xp, xb + 24), s);
-            acc = s.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Tensor.I16_LE, q - 2))), acc);
-        }
-        float t = 0f;
-        for (int l = 0; l < 8; l++) t += acc.lane(l); // left to right: the same bits interpreted or compiled
-        return t;
-    }
-
-    /**
-     * Four Q8_0 rows, at bytes {@code r0..r3}, each with exactly {@link #q8_0}'s arithmetic (so a row's bits
-     * do not depend on the rows it was read with), into {@code out[o + r·step]}; the four share each block's
-     * x loads. The caller takes rows a quarter of its range apart: four forward streams far apart. Measured
+     * Four Q8_0 rows, at bytes {@code r0..r3}, into {@code out[o + r·step]} (step 0: one row passed four times).
+     * Per block of 34 bytes (fp16 d, 32 int8), a row's 32 quants are one 256-bit load of eight int lanes; byte
+     * b of every lane (elements 4i + b) is {@code LSHL 24 − 8b}, then {@code ASHR 24} — exact sign extension,
+     * two shifts instead of a load and a {@code vpmovsxbd} per 8 quants, and one bounds check instead of four.
+     * s = Σ_b q_b·x'_b in 8 lanes (x' = {@link KQuantRowDot#interleave}), acc += s·d, lanes added left to
+     * right. Each row has that arithmetic whatever rows it is read with, so its bits do not depend on the
+     * pairing; the four share each block's x loads. The caller takes rows a quarter of its range apart: four forward streams far apart. Measured
      * against two rows half the range apart (the fourth wave's kernel), one JVM, interleaved, from DRAM, two
      * threads (docs/benchmarks.md, "Q8_0 decode: four rows a quarter apart"): k = 768 1.06–1.24× best GB/s,
      * k = 2048 0.98–1.08× best and 1.07–1.10× median; one thread 1.09×. The 16 ymm registers hold x's four
